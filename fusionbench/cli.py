@@ -1,0 +1,121 @@
+"""The ``fusionbench`` command line: parse, call the library, print, exit.
+
+Exit status: 0 on success, 2 on invalid input (one line on stderr starting
+``fusionbench: error:``), 1 on an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from fusionbench import __version__
+from fusionbench.errors import FusionBenchError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other input error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise FusionBenchError(f"{message} (see '{self.prog} --help')")
+
+
+def _add_score(subparsers: argparse._SubParsersAction) -> None:
+    score = subparsers.add_parser(
+        "score",
+        help="score prediction files against reference files",
+        description=(
+            "Score prediction_<TASK>.json files in PRED_DIR against true_<TASK>.json files in "
+            "REF_DIR with the official FusionBrain rules. Tasks are those with a reference file "
+            "unless --tasks is given. Extensions are off unless asked for."
+        ),
+    )
+    score.add_argument("ref_dir", metavar="REF_DIR", help="directory with true_<TASK>.json files")
+    score.add_argument("pred_dir", metavar="PRED_DIR", help="directory with prediction_<TASK>.json files")
+    score.add_argument("--tasks", help="comma-separated tasks to score, e.g. C2C,HTR (default: all with references)")
+    score.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    score.add_argument("--out", metavar="FILE", help="also write the JSON report to FILE (atomically)")
+    ext = score.add_argument_group("extensions (each changes the signature)")
+    ext.add_argument("--by-language", action="store_true", help="per-language breakdowns (HTR, zsOD, VQA)")
+    ext.add_argument("--htr-error-rates", action="store_true", help="also report HTR character/word error rates")
+    ext.add_argument("--zsod-matching", choices=["official", "one_to_one"], default="official",
+                     help="one_to_one: each reference box matches at most once")
+    ext.add_argument("--vqa-normalize-references", action="store_true",
+                     help="normalise VQA reference answers as well as predictions")
+    ext.add_argument("--c2c-detokenize", action="store_true",
+                     help="rebuild real Python from NEW_LINE/INDENT/DEDENT before parsing")
+    ext.add_argument("--c2c-dataflow-parents", choices=["official", "sorted"], default="official",
+                     help="sorted: data-flow parents independent of Python's string hashing")
+    ext.add_argument("--c2c-grammar", metavar="PATH",
+                     help="an old compiled tree-sitter grammar (e.g. the 2021 my-languages.so): "
+                          "parse with py-tree-sitter 0.2.0 in a cached helper venv")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``fusionbench`` command."""
+    parser = _Parser(prog="fusionbench", description="Exact FusionBrain (AIJ 2021) evaluation.")
+    parser.add_argument("--version", action="version", version=f"fusionbench {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_score(subparsers)
+    return parser
+
+
+def _run_score(args: argparse.Namespace) -> int:
+    from fusionbench.evaluate import evaluate
+    from fusionbench.jsonio import write_json_atomic
+
+    report = evaluate(
+        args.pred_dir,
+        args.ref_dir,
+        tasks=args.tasks,
+        by_language=args.by_language,
+        htr_error_rates=args.htr_error_rates,
+        zsod_matching=args.zsod_matching,
+        vqa_normalize_references=args.vqa_normalize_references,
+        c2c_detokenize=args.c2c_detokenize,
+        c2c_dataflow_parents=args.c2c_dataflow_parents,
+        c2c_grammar=args.c2c_grammar,
+    )
+    payload = report.to_dict()
+    if args.out:
+        write_json_atomic(args.out, payload)
+    if args.json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(report.table() + "\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_INPUT
+        return _run_score(args)
+    except FusionBenchError as exc:
+        message = " ".join(str(exc).split())  # exactly one line
+        print(f"fusionbench: error: {message}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("fusionbench: error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the one place that maps anything else to status 1
+        print(f"fusionbench: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def entry_point() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""``fusionbench.evaluate``: score predictions of any subset of the four tasks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fusionbench.errors import FusionBenchError, MissingFileError
+from fusionbench.formats import read_task_file, tasks_in_directory, validate
+from fusionbench.metrics.result import TaskScore
+from fusionbench.report import Report
+from fusionbench.tasks import TASK_ORDER, get_task
+
+__all__ = ["evaluate", "score_task", "OPTION_DEFAULTS"]
+
+#: Every option ``evaluate`` accepts, with its default (the official behaviour).
+OPTION_DEFAULTS: dict[str, Any] = {
+    "by_language": False,  # per-language breakdowns (HTR, zsOD, VQA)
+    "htr_error_rates": False,  # also report character and word error rates
+    "zsod_matching": "official",  # or "one_to_one"
+    "vqa_normalize_references": False,  # also normalise the reference answers
+    "c2c_detokenize": False,  # rebuild real Python from NEW_LINE/INDENT/DEDENT before parsing
+    "c2c_dataflow_parents": "official",  # or "sorted": order-insensitive data-flow parents
+    "c2c_grammar": None,  # path of an old compiled grammar (legacy 2021 route)
+}
+
+Objects = Mapping[str, Any]
+
+
+def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(options) - set(OPTION_DEFAULTS))
+    if unknown:
+        valid = ", ".join(OPTION_DEFAULTS)
+        raise TypeError(f"unknown option(s) {', '.join(unknown)}; valid options: {valid}")
+    merged = dict(OPTION_DEFAULTS)
+    merged.update(options)
+    if merged["zsod_matching"] not in ("official", "one_to_one"):
+        raise FusionBenchError(f"zsod_matching must be 'official' or 'one_to_one', not {merged['zsod_matching']!r}")
+    if merged["c2c_dataflow_parents"] not in ("official", "sorted"):
+        raise FusionBenchError(
+            f"c2c_dataflow_parents must be 'official' or 'sorted', not {merged['c2c_dataflow_parents']!r}"
+        )
+    return merged
+
+
+def score_task(task: str, predictions: Objects, references: Objects, **options: Any) -> TaskScore:
+    """Score one task on already validated official objects.
+
+    Args:
+        task: official or config task name.
+        predictions: the parsed ``prediction_<TASK>.json``.
+        references: the parsed ``true_<TASK>.json``.
+        **options: see :data:`OPTION_DEFAULTS`.
+    """
+    opts = _check_options(options)
+    name = get_task(task).name
+    if name == "HTR":
+        from fusionbench.metrics.htr import score_htr
+
+        return score_htr(predictions, references, by_language=opts["by_language"], error_rates=opts["htr_error_rates"])
+    if name == "zsOD":
+        from fusionbench.metrics.zsod import score_zsod
+
+        return score_zsod(predictions, references, by_language=opts["by_language"], matching=opts["zsod_matching"])
+    if name == "VQA":
+        from fusionbench.metrics.vqa import score_vqa
+
+        return score_vqa(
+            predictions, references, by_language=opts["by_language"],
+            normalize_references=opts["vqa_normalize_references"],
+        )
+    from fusionbench.metrics.codebleu import score_c2c
+
+    return score_c2c(
+        predictions, references, detokenize=opts["c2c_detokenize"],
+        dataflow_parents=opts["c2c_dataflow_parents"], grammar=opts["c2c_grammar"],
+    )
+
+
+def _is_path(value: Any) -> bool:
+    return isinstance(value, (str, os.PathLike))
+
+
+def _resolve_tasks(
+    tasks: Iterable[str] | str | None, predictions: Any, references: Any
+) -> list[str]:
+    if tasks is not None:
+        if isinstance(tasks, str):
+            tasks = [t for t in tasks.split(",") if t.strip()]
+        wanted = {get_task(t).name for t in tasks}
+        return [t for t in TASK_ORDER if t in wanted]
+    if _is_path(references):
+        found = tasks_in_directory(references, "reference")
+        if not found:
+            hint = ""
+            if tasks_in_directory(references, "prediction"):
+                hint = " (it holds prediction files: were the arguments swapped?)"
+            raise MissingFileError(
+                f"no reference file in the reference directory{hint}", file=str(references),
+                expected="true_C2C.json, true_HTR.json, true_zsOD.json or true_VQA.json",
+            )
+        return found
+    return [t for t in TASK_ORDER if any(get_task(k).name == t for k in references)]
+
+
+def _by_task(objects: Mapping[str, Any]) -> dict[str, Any]:
+    return {get_task(key).name: value for key, value in objects.items()}
+
+
+def evaluate(
+    predictions: Mapping[str, Any] | str | os.PathLike[str],
+    references: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    *,
+    tasks: Iterable[str] | str | None = None,
+    **options: Any,
+) -> Report:
+    """Score FusionBrain predictions with the official rules (extensions only when asked for).
+
+    Args:
+        predictions: task name to the parsed ``prediction_<TASK>.json`` object, or a directory
+            holding ``prediction_<TASK>.json`` files.
+        references: task name to the parsed ``true_<TASK>.json`` object, or a directory holding
+            ``true_<TASK>.json`` files.  ``None`` reads the references from the prediction
+            directory itself.
+        tasks: the tasks to score (official or config names, a list or a comma-separated
+            string).  Default: every task that has a reference.
+        **options: extensions, all off by default; see :data:`OPTION_DEFAULTS`.
+
+    Returns:
+        A :class:`~fusionbench.report.Report` with ``.scores[task]``, ``.overall``, ``.to_dict()``.
+
+    Raises:
+        FusionBenchError: invalid or missing files, keys that do not match, empty references.
+
+    Example:
+        >>> report = evaluate({"HTR": {"0.png": "мама"}}, {"HTR": {"0.png": "мама", "1.png": "cat"}})
+        >>> report.scores["HTR"].score, report.overall
+        (0.5, 0.5)
+    """
+    opts = _check_options(options)
+    if references is None:
+        if not _is_path(predictions):
+            raise FusionBenchError("references are required when predictions are given as objects")
+        references = predictions
+    selected = _resolve_tasks(tasks, predictions, references)
+    if not selected:
+        raise FusionBenchError("no task to score: the references hold none of C2C, HTR, zsOD, VQA")
+
+    loaded: dict[str, tuple[Any, Any]] = {}
+    sources: dict[str, dict[str, str]] = {}
+    ref_objects = None if _is_path(references) else _by_task(references)  # type: ignore[arg-type]
+    pred_objects = None if _is_path(predictions) else _by_task(predictions)  # type: ignore[arg-type]
+    for task in selected:  # read and validate everything before scoring anything
+        if ref_objects is None:
+            ref_path, ref = read_task_file(references, task, "reference")  # type: ignore[arg-type]
+            sources.setdefault(task, {})["reference"] = str(ref_path)
+        else:
+            if task not in ref_objects:
+                raise MissingFileError(f"no reference for {task}", file="<references>")
+            ref = validate(task, ref_objects[task], "reference", file=f"<references[{task!r}]>")
+        if pred_objects is None:
+            pred_path, pred = read_task_file(predictions, task, "prediction")  # type: ignore[arg-type]
+            sources.setdefault(task, {})["prediction"] = str(pred_path)
+        else:
+            if task not in pred_objects:
+                raise MissingFileError(
+                    f"no prediction for {task}", file="<predictions>",
+                    expected=f"a {task!r} entry (the reference has one)",
+                )
+            pred = validate(task, pred_objects[task], "prediction", file=f"<predictions[{task!r}]>")
+        loaded[task] = (pred, ref)
+
+    scores = {}
+    for task, (pred, ref) in loaded.items():
+        try:
+            scores[task] = score_task(task, pred, ref, **opts)
+        except FusionBenchError as exc:
+            if exc.file is None and task in sources:  # locate metric-level key errors in the file
+                exc.file = sources[task]["prediction"]
+                exc.args = (exc._render(),)
+            raise
+    return Report(scores=scores, sources=sources)
