@@ -1,0 +1,312 @@
+"""CodeBLEU's data-flow match: GraphCodeBERT data-flow graphs of Python, compared after renaming.
+
+This reproduces the official scorer's behaviour, quirks included:
+
+* tokens are the tree's leaves (a ``string`` node counts as one token; comments are skipped),
+  cut out of ``code.split("\\n")`` with tree-sitter points whose columns are **byte** offsets
+  applied to **str** lines, so tokens after a non-ASCII character are shifted;
+* the graph is built by the GraphCodeBERT walk (assignments, ``for``/``while`` loops visited
+  twice, ``if`` branches merging their variable states, default parameters); any exception
+  during the walk (for example on error-recovery trees) yields an empty graph;
+* nodes without edges are dropped; duplicate nodes are merged through Python ``set``\\ s, so the
+  order of parent names depends on string hashing (``PYTHONHASHSEED``).  With
+  ``parents="official"`` the code performs exactly the official set operations, and the official
+  value is the one obtained in a process started with ``PYTHONHASHSEED=0``; ``parents="sorted"``
+  sorts those names instead (an extension that no longer depends on the hash seed);
+* variables are renamed ``var_0, var_1, …`` in order of first use, and reference edges are matched
+  against candidate edges with removal.
+
+Only node attributes that py-tree-sitter 0.2.0 also has are used (``type``, ``children``,
+``start_point``, ``end_point``, ``child_by_field_name``), so the legacy route can run this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["DataFlowEdge", "data_flow", "normalize_data_flow", "dataflow_counts"]
+
+# (variable name, token index, relation, parent names, parent token indices)
+DataFlowEdge = tuple[str, int, str, list[str], list[int]]
+
+_LEAF_TYPES = ("string_literal", "string", "character_literal")
+_ASSIGNMENTS = ("assignment", "augmented_assignment", "for_in_clause")
+
+
+def _is_token(node: Any) -> bool:
+    return (len(node.children) == 0 or node.type in _LEAF_TYPES) and node.type != "comment"
+
+
+def _token_spans(node: Any) -> list[tuple[Any, Any]]:
+    if _is_token(node):
+        return [(node.start_point, node.end_point)]
+    spans: list[tuple[Any, Any]] = []
+    for child in node.children:
+        spans += _token_spans(child)
+    return spans
+
+
+def _variable_spans(node: Any, index_to_code: dict) -> list[tuple[Any, Any]]:
+    if _is_token(node):
+        span = (node.start_point, node.end_point)
+        if node.type != index_to_code[span][1]:
+            return [span]
+        return []
+    spans: list[tuple[Any, Any]] = []
+    for child in node.children:
+        spans += _variable_spans(child, index_to_code)
+    return spans
+
+
+def _slice_token(span: tuple[Any, Any], lines: list[str]) -> str:
+    (start_row, start_col), (end_row, end_col) = span
+    if start_row == end_row:
+        return lines[start_row][start_col:end_col]
+    text = lines[start_row][start_col:]
+    for row in range(start_row + 1, end_row):
+        text += lines[row]
+    return text + lines[end_row][:end_col]
+
+
+class _Walker:
+    """The GraphCodeBERT data-flow walk over one tree."""
+
+    def __init__(self, index_to_code: dict, unique_names: Callable[[list[str]], list[str]]) -> None:
+        self.index_to_code = index_to_code
+        self.unique_names = unique_names
+
+    def _edges_from(self, left_nodes: list, right_nodes: list, states: dict) -> list[DataFlowEdge]:
+        edges: list[DataFlowEdge] = []
+        for left, right in zip(left_nodes, right_nodes):
+            left_spans = _variable_spans(left, self.index_to_code)
+            right_spans = _variable_spans(right, self.index_to_code)
+            for span in left_spans:
+                idx, code = self.index_to_code[span]
+                edges.append((code, idx, "computedFrom",
+                              [self.index_to_code[s][1] for s in right_spans],
+                              [self.index_to_code[s][0] for s in right_spans]))
+                states[code] = [idx]
+        return edges
+
+    @staticmethod
+    def _split_sides(node: Any) -> tuple[list, list]:
+        left_field = node.child_by_field_name("left")
+        right_field = node.child_by_field_name("right")
+        right_nodes = [x for x in right_field.children if x.type != ","]
+        left_nodes = [x for x in left_field.children if x.type != ","]
+        if len(right_nodes) != len(left_nodes):
+            left_nodes, right_nodes = [left_field], [right_field]
+        if not left_nodes:
+            left_nodes = [left_field]
+        if not right_nodes:
+            right_nodes = [right_field]
+        return left_nodes, right_nodes
+
+    def _merge_loop(self, edges: list[DataFlowEdge]) -> list[DataFlowEdge]:
+        merged: dict[tuple[str, int, str], list] = {}
+        for name, idx, relation, parents, parent_idx in edges:
+            key = (name, idx, relation)
+            if key not in merged:
+                merged[key] = [parents, parent_idx]
+            else:
+                merged[key][0] = self.unique_names(merged[key][0] + parents)
+                merged[key][1] = sorted(list(set(merged[key][1] + parent_idx)))
+        result = [(k[0], k[1], k[2], v[0], v[1]) for k, v in sorted(merged.items(), key=lambda t: t[0][1])]
+        return sorted(result, key=lambda e: e[1])
+
+    def walk(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
+        states = states.copy()
+        kind = node.type
+        if _is_token(node):
+            idx, code = self.index_to_code[(node.start_point, node.end_point)]
+            if kind == code:
+                return [], states
+            if code in states:
+                return [(code, idx, "comesFrom", [code], states[code].copy())], states
+            if kind == "identifier":
+                states[code] = [idx]
+            return [(code, idx, "comesFrom", [], [])], states
+        if kind == "default_parameter":
+            return self._default_parameter(node, states)
+        if kind in _ASSIGNMENTS:
+            return self._assignment(node, states)
+        if kind == "if_statement":
+            return self._if_statement(node, states)
+        if kind == "for_statement":
+            return self._for_statement(node, states)
+        if kind == "while_statement":
+            return self._while_statement(node, states)
+        edges: list[DataFlowEdge] = []
+        for child in node.children:  # for-in clauses first, as in the official walk
+            if child.type == "for_in_clause":
+                found, states = self.walk(child, states)
+                edges += found
+        for child in node.children:
+            if child.type != "for_in_clause":
+                found, states = self.walk(child, states)
+                edges += found
+        return sorted(edges, key=lambda e: e[1]), states
+
+    def _default_parameter(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
+        name = node.child_by_field_name("name")
+        value = node.child_by_field_name("value")
+        edges: list[DataFlowEdge] = []
+        if value is None:
+            for span in _variable_spans(name, self.index_to_code):
+                idx, code = self.index_to_code[span]
+                edges.append((code, idx, "comesFrom", [], []))
+                states[code] = [idx]
+            return sorted(edges, key=lambda e: e[1]), states
+        name_spans = _variable_spans(name, self.index_to_code)
+        value_spans = _variable_spans(value, self.index_to_code)
+        found, states = self.walk(value, states)
+        edges += found
+        for span1 in name_spans:
+            idx1, code1 = self.index_to_code[span1]
+            for span2 in value_spans:
+                idx2, code2 = self.index_to_code[span2]
+                edges.append((code1, idx1, "comesFrom", [code2], [idx2]))
+            states[code1] = [idx1]
+        return sorted(edges, key=lambda e: e[1]), states
+
+    def _assignment(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
+        if node.type == "for_in_clause":
+            right_nodes = [node.children[-1]]
+            left_nodes = [node.child_by_field_name("left")]
+        else:
+            if node.child_by_field_name("right") is None:
+                return [], states
+            left_nodes, right_nodes = self._split_sides(node)
+        edges: list[DataFlowEdge] = []
+        for right in right_nodes:
+            found, states = self.walk(right, states)
+            edges += found
+        edges += self._edges_from(left_nodes, right_nodes, states)
+        return sorted(edges, key=lambda e: e[1]), states
+
+    def _if_statement(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
+        edges: list[DataFlowEdge] = []
+        current = states.copy()
+        branch_states = []
+        has_else = "else" in node.type
+        for child in node.children:
+            if "else" in child.type:
+                has_else = True
+            if child.type not in ("elif_clause", "else_clause"):
+                found, current = self.walk(child, current)
+                edges += found
+            else:
+                found, new_states = self.walk(child, states)
+                edges += found
+                branch_states.append(new_states)
+        branch_states.append(current)
+        if not has_else:
+            branch_states.append(states)
+        merged: dict[str, list[int]] = {}
+        for branch in branch_states:
+            for key in branch:
+                if key not in merged:
+                    merged[key] = branch[key].copy()
+                else:
+                    merged[key] += branch[key]
+        for key in merged:
+            merged[key] = sorted(list(set(merged[key])))
+        return sorted(edges, key=lambda e: e[1]), merged
+
+    def _for_statement(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
+        edges: list[DataFlowEdge] = []
+        for _ in range(2):  # the loop body is visited twice so that back edges appear
+            left_nodes, right_nodes = self._split_sides(node)
+            for right in right_nodes:
+                found, states = self.walk(right, states)
+                edges += found
+            edges += self._edges_from(left_nodes, right_nodes, states)
+            if node.children[-1].type == "block":
+                found, states = self.walk(node.children[-1], states)
+                edges += found
+        return self._merge_loop(edges), states
+
+    def _while_statement(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
+        edges: list[DataFlowEdge] = []
+        for _ in range(2):
+            for child in node.children:
+                found, states = self.walk(child, states)
+                edges += found
+        return self._merge_loop(edges), states
+
+
+def _official_unique(names: list[str]) -> list[str]:
+    return list(set(names))  # order depends on the process's string hashing, as officially
+
+
+def _sorted_unique(names: list[str]) -> list[str]:
+    return sorted(set(names))
+
+
+def data_flow(code: str, root: Any, *, parents: str = "official") -> list[DataFlowEdge]:
+    """The merged data-flow graph of ``code`` whose parse tree is ``root``.
+
+    Args:
+        code: the source string that was parsed.
+        root: its tree-sitter root node.
+        parents: ``"official"`` (set order, hash-seed dependent) or ``"sorted"``.
+    """
+    unique = _sorted_unique if parents == "sorted" else _official_unique
+    graph: list[DataFlowEdge]
+    try:
+        spans = _token_spans(root)
+        lines = code.split("\n")
+        index_to_code: dict = {}
+        for idx, span in enumerate(spans):
+            index_to_code[span] = (idx, _slice_token(span, lines))
+        try:
+            edges, _ = _Walker(index_to_code, unique).walk(root, {})
+        except Exception:  # noqa: BLE001 - the official walk gives up silently, and so must we
+            edges = []
+        edges = sorted(edges, key=lambda e: e[1])
+        linked: set[int] = set()
+        for edge in edges:
+            if edge[-1]:
+                linked.add(edge[1])
+            for parent in edge[-1]:
+                linked.add(parent)
+        graph = [edge for edge in edges if edge[1] in linked]
+    except Exception:  # noqa: BLE001 - e.g. recursion too deep on a pathological tree
+        graph = []
+    merged: dict[int, DataFlowEdge] = {}
+    for edge in graph:
+        if edge[1] not in merged:
+            merged[edge[1]] = edge
+        else:
+            old = merged[edge[1]]
+            merged[edge[1]] = (edge[0], edge[1], edge[2], unique(old[3] + edge[3]), list(set(old[4] + edge[4])))
+    return list(merged.values())
+
+
+def normalize_data_flow(graph: list[DataFlowEdge]) -> list[tuple[str, str, list[str]]]:
+    """Rename variables to ``var_0, var_1, …`` in order of first use (parents before the node)."""
+    names: dict[str, str] = {}
+    normalized = []
+    for name, _, relation, parents, _ in graph:
+        for parent in parents:
+            if parent not in names:
+                names[parent] = f"var_{len(names)}"
+        if name not in names:
+            names[name] = f"var_{len(names)}"
+        normalized.append((names[name], relation, [names[p] for p in parents]))
+    return normalized
+
+
+def dataflow_counts(ref_graph: list[DataFlowEdge], cand_graph: list[DataFlowEdge]) -> tuple[int, int]:
+    """(matched reference edges, reference edges); each candidate edge matches at most once."""
+    reference = normalize_data_flow(ref_graph)
+    candidate = normalize_data_flow(cand_graph)
+    if not reference:
+        return 0, 0
+    matched = 0
+    for edge in reference:
+        if edge in candidate:
+            matched += 1
+            candidate.remove(edge)
+    return matched, len(reference)
