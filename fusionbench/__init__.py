@@ -13,7 +13,7 @@ __all__ = ["__version__", "evaluate"]
 
 def __getattr__(name: str):  # PEP 562: keep the top-level import cheap
     if name == "evaluate":
-        from fusionbench.evaluate import evaluate
+        from fusionbench.evaluation import evaluate
 
         return evaluate
     if name == "load_dataset":

@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_score(args: argparse.Namespace) -> int:
-    from fusionbench.evaluate import evaluate
+    from fusionbench.evaluation import evaluate
     from fusionbench.jsonio import write_json_atomic
 
     report = evaluate(

@@ -62,7 +62,7 @@ def test_by_language_breakdown_is_an_option_named_in_the_signature():
 
 
 def test_missing_task_prediction_is_an_error():
-    with pytest.raises(MissingFileError, match="no prediction for VQA"):
+    with pytest.raises(MissingFileError, match="no prediction for zsOD"):
         fusionbench.evaluate({"HTR": PREDS["HTR"]}, REFS)
 
 

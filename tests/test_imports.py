@@ -23,6 +23,6 @@ def test_import_fusionbench_loads_no_heavy_module():
 def test_metrics_import_without_torch_or_datasets():
     loaded = modules_after(
         "import fusionbench.metrics.htr, fusionbench.metrics.zsod, fusionbench.metrics.vqa, "
-        "fusionbench.metrics.codebleu, fusionbench.evaluate"
+        "fusionbench.metrics.codebleu, fusionbench.evaluation"
     )
     assert "torch" not in loaded and "datasets" not in loaded and "transformers" not in loaded
