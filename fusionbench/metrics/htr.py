@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from fusionbench.errors import FusionBenchError
 from fusionbench.metrics.accumulator import Accumulator, ItemStats
@@ -53,7 +53,11 @@ class HTRStats:
     word_total: int = 0
 
     def __add__(self, other: HTRStats) -> HTRStats:
-        return HTRStats(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return HTRStats(
+            self.correct + other.correct, self.total + other.total,
+            self.char_errors + other.char_errors, self.char_total + other.char_total,
+            self.word_errors + other.word_errors, self.word_total + other.word_total,
+        )
 
 
 def htr_language(reference: str) -> str:

@@ -78,15 +78,16 @@ def codebleu_item_stats(
     Raises:
         KeyMismatchError: a reference key has no prediction.
     """
-    from fusionbench.metrics.codebleu.workers import compute_structural_counts
+    from fusionbench.metrics.codebleu.workers import start_structural_counts
 
     _check_keys(predictions, references)
     keys = list(references)
     pairs = [(references[k], predictions[k]) for k in keys]
-    structural = compute_structural_counts(pairs, parents=dataflow_parents, detokenize=detokenize, grammar=grammar)
+    wait = start_structural_counts(pairs, parents=dataflow_parents, detokenize=detokenize, grammar=grammar)
+    ngrams = [ngram_stats(cand, ref) for ref, cand in pairs]  # while the workers parse
     return [
-        ItemStats(key, None, CodeBLEUStats(ngram_stats(cand, ref), *counts))
-        for key, (ref, cand), counts in zip(keys, pairs, structural)
+        ItemStats(key, None, CodeBLEUStats(ngram, *counts))
+        for key, ngram, counts in zip(keys, ngrams, wait())
     ]
 
 

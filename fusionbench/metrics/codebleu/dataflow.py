@@ -4,7 +4,8 @@ This reproduces the official scorer's behaviour, quirks included:
 
 * tokens are the tree's leaves (a ``string`` node counts as one token; comments are skipped),
   cut out of ``code.split("\\n")`` with tree-sitter points whose columns are **byte** offsets
-  applied to **str** lines, so tokens after a non-ASCII character are shifted;
+  applied to **str** lines, so tokens after a non-ASCII character are shifted (points are
+  derived here from byte offsets, which identify a token exactly as points do);
 * the graph is built by the GraphCodeBERT walk (assignments, ``for``/``while`` loops visited
   twice, ``if`` branches merging their variable states, default parameters); any exception
   during the walk (for example on error-recovery trees) yields an empty graph;
@@ -17,11 +18,13 @@ This reproduces the official scorer's behaviour, quirks included:
   against candidate edges with removal.
 
 Only node attributes that py-tree-sitter 0.2.0 also has are used (``type``, ``children``,
-``start_point``, ``end_point``, ``child_by_field_name``), so the legacy route can run this module.
+``start_byte``, ``end_byte``, ``child_by_field_name``), so the walk runs on raw tree-sitter nodes
+of any version as well as on the light copies of :mod:`.tree`.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -35,32 +38,53 @@ _ASSIGNMENTS = ("assignment", "augmented_assignment", "for_in_clause")
 
 
 def _is_token(node: Any) -> bool:
-    return (len(node.children) == 0 or node.type in _LEAF_TYPES) and node.type != "comment"
+    kind = node.type
+    return (kind in _LEAF_TYPES or _childless(node)) and kind != "comment"
 
 
-def _token_spans(node: Any) -> list[tuple[Any, Any]]:
+def _childless(node: Any) -> bool:
+    """Whether ``node`` has no children (``child_count`` is cheaper than building ``children``)."""
+    return node.child_count == 0
+
+
+def use_children_list() -> None:
+    """Test childlessness through ``node.children`` (for runtimes without ``child_count``)."""
+    global _childless
+
+    def _childless(node: Any) -> bool:  # noqa: F811 - deliberate rebinding
+        return len(node.children) == 0
+
+
+def _token_spans(node: Any) -> list[tuple[int, int]]:
     if _is_token(node):
-        return [(node.start_point, node.end_point)]
-    spans: list[tuple[Any, Any]] = []
+        return [(node.start_byte, node.end_byte)]
+    spans: list[tuple[int, int]] = []
     for child in node.children:
         spans += _token_spans(child)
     return spans
 
 
-def _variable_spans(node: Any, index_to_code: dict) -> list[tuple[Any, Any]]:
+def _variable_spans(node: Any, index_to_code: dict) -> list[tuple[int, int]]:
     if _is_token(node):
-        span = (node.start_point, node.end_point)
+        span = (node.start_byte, node.end_byte)
         if node.type != index_to_code[span][1]:
             return [span]
         return []
-    spans: list[tuple[Any, Any]] = []
+    spans: list[tuple[int, int]] = []
     for child in node.children:
         spans += _variable_spans(child, index_to_code)
     return spans
 
 
-def _slice_token(span: tuple[Any, Any], lines: list[str]) -> str:
-    (start_row, start_col), (end_row, end_col) = span
+def _point(offset: int, line_starts: list[int]) -> tuple[int, int]:
+    row = bisect_right(line_starts, offset) - 1
+    return row, offset - line_starts[row]
+
+
+def _slice_token(span: tuple[int, int], lines: list[str], line_starts: list[int]) -> str:
+    """The official token text: byte columns of the token's points applied to str lines."""
+    start_row, start_col = _point(span[0], line_starts)
+    end_row, end_col = _point(span[1], line_starts)
     if start_row == end_row:
         return lines[start_row][start_col:end_col]
     text = lines[start_row][start_col:]
@@ -119,7 +143,7 @@ class _Walker:
         states = states.copy()
         kind = node.type
         if _is_token(node):
-            idx, code = self.index_to_code[(node.start_point, node.end_point)]
+            idx, code = self.index_to_code[(node.start_byte, node.end_byte)]
             if kind == code:
                 return [], states
             if code in states:
@@ -257,9 +281,12 @@ def data_flow(code: str, root: Any, *, parents: str = "official") -> list[DataFl
     try:
         spans = _token_spans(root)
         lines = code.split("\n")
+        line_starts = [0]
+        for line in lines[:-1]:
+            line_starts.append(line_starts[-1] + len(line.encode("utf-8")) + 1)
         index_to_code: dict = {}
         for idx, span in enumerate(spans):
-            index_to_code[span] = (idx, _slice_token(span, lines))
+            index_to_code[span] = (idx, _slice_token(span, lines, line_starts))
         try:
             edges, _ = _Walker(index_to_code, unique).walk(root, {})
         except Exception:  # noqa: BLE001 - the official walk gives up silently, and so must we

@@ -13,13 +13,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fusionbench.errors import FusionBenchError
 
-__all__ = ["compute_structural_counts", "IN_PROCESS_MAX_PAIRS", "PAIRS_PER_WORKER_MIN"]
+__all__ = ["compute_structural_counts", "start_structural_counts", "IN_PROCESS_MAX_PAIRS", "PAIRS_PER_WORKER_MIN"]
 
 #: Corpora up to this size are scored in-process when the hash seed allows it.
 IN_PROCESS_MAX_PAIRS = 200
@@ -57,6 +57,28 @@ def _local(pairs: Sequence[tuple[str, str]], parents: str, detokenize: bool) -> 
     from fusionbench.metrics.codebleu.structure import structural_counts
 
     return structural_counts(pairs, parse, parents=parents, transform=detok if detokenize else None)
+
+
+def start_structural_counts(
+    pairs: Sequence[tuple[str, str]],
+    *,
+    parents: str = "official",
+    detokenize: bool = False,
+    grammar: str | os.PathLike[str] | None = None,
+    processes: int | None = None,
+) -> Callable[[], list[tuple[int, int, int, int]]]:
+    """Start :func:`compute_structural_counts` in the background; call the result to wait for it.
+
+    The caller can meanwhile compute the n-gram statistics, which need no parsing.
+    """
+    if not pairs or (grammar is None and _in_process_allowed(parents) and len(pairs) <= IN_PROCESS_MAX_PAIRS):
+        result = compute_structural_counts(pairs, parents=parents, detokenize=detokenize, grammar=grammar)
+        return lambda: result
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(compute_structural_counts, pairs, parents=parents, detokenize=detokenize,
+                         grammar=grammar, processes=processes)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def compute_structural_counts(
