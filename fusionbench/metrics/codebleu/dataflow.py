@@ -18,8 +18,8 @@ This reproduces the official scorer's behaviour, quirks included:
   against candidate edges with removal.
 
 Only node attributes that py-tree-sitter 0.2.0 also has are used (``type``, ``children``,
-``start_byte``, ``end_byte``, ``child_by_field_name``), so the walk runs on raw tree-sitter nodes
-of any version as well as on the light copies of :mod:`.tree`.
+``child_count``, ``start_byte``, ``end_byte``, ``child_by_field_name``), so the legacy route runs
+this very module under the old runtime.
 """
 
 from __future__ import annotations
@@ -45,14 +45,6 @@ def _is_token(node: Any) -> bool:
 def _childless(node: Any) -> bool:
     """Whether ``node`` has no children (``child_count`` is cheaper than building ``children``)."""
     return node.child_count == 0
-
-
-def use_children_list() -> None:
-    """Test childlessness through ``node.children`` (for runtimes without ``child_count``)."""
-    global _childless
-
-    def _childless(node: Any) -> bool:  # noqa: F811 - deliberate rebinding
-        return len(node.children) == 0
 
 
 def _token_spans(node: Any) -> list[tuple[int, int]]:
