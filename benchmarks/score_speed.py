@@ -21,7 +21,6 @@ from pathlib import Path
 
 from fusionbench.synthetic import MAKERS, write_set
 
-
 CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()

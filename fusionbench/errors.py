@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "FusionBenchError",
     "FormatError",
+    "FusionBenchError",
     "KeyMismatchError",
     "MissingFileError",
     "SandboxError",

@@ -13,7 +13,7 @@ from fusionbench.metrics.result import TaskScore
 from fusionbench.report import Report
 from fusionbench.tasks import TASK_ORDER, get_task
 
-__all__ = ["evaluate", "score_task", "OPTION_DEFAULTS"]
+__all__ = ["OPTION_DEFAULTS", "evaluate", "score_task"]
 
 #: Every option ``evaluate`` accepts, with its default (the official behaviour).
 OPTION_DEFAULTS: dict[str, Any] = {

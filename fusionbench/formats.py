@@ -19,12 +19,12 @@ from fusionbench.jsonio import read_json_object
 from fusionbench.tasks import TASK_ORDER, get_task
 
 __all__ = [
-    "Role",
     "VQA_LANGUAGES",
+    "Role",
     "find_task_file",
     "read_task_file",
-    "validate",
     "tasks_in_directory",
+    "validate",
 ]
 
 Role = Literal["reference", "prediction"]

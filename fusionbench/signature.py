@@ -39,7 +39,7 @@ class Signature(dict):
         return format_signature(self)
 
     @classmethod
-    def parse(cls, text: str) -> "Signature":
+    def parse(cls, text: str) -> Signature:
         """Read a rendered signature back into its fields (values stay strings)."""
         fields = cls()
         for part in text.split("|"):

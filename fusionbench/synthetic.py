@@ -14,14 +14,14 @@ import json
 import random
 from pathlib import Path
 
-__all__ = ["SIZES", "MAKERS", "make_c2c", "make_htr", "make_zsod", "make_vqa", "write_set"]
+__all__ = ["MAKERS", "SIZES", "make_c2c", "make_htr", "make_vqa", "make_zsod", "write_set"]
 
 #: Item counts of the 2021 public test set.
 SIZES = {"C2C": 1699, "HTR": 14973, "zsOD": 1000, "VQA": 5446}
 
 NAMES = ["n", "m", "arr", "s", "total", "i", "j", "res", "count", "x", "y", "key", "val", "ans", "итог"]
-EN_WORDS = "cat dog house river green window street Moscow table chair yellow garden winter summer".split()
-RU_WORDS = "кот собака дом река зелёный окно улица Москва стол стул жёлтый сад зима лето".split()
+EN_WORDS = ["cat", "dog", "house", "river", "green", "window", "street", "Moscow", "table", "chair", "yellow", "garden", "winter", "summer"]
+RU_WORDS = ["кот", "собака", "дом", "река", "зелёный", "окно", "улица", "Москва", "стол", "стул", "жёлтый", "сад", "зима", "лето"]
 
 
 def _expr(rng: random.Random, depth: int = 0) -> str:

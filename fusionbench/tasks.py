@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TaskSpec", "TASKS", "TASK_ORDER", "get_task"]
+__all__ = ["TASKS", "TASK_ORDER", "TaskSpec", "get_task"]
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def test_not_json_names_file_line_and_column(tmp_path):
 
 
 def test_not_utf8_names_offset(tmp_path):
-    f = write(tmp_path / "true_HTR.json", '{"0.png": "'.encode() + "мама".encode("cp1251") + b'"}')
+    f = write(tmp_path / "true_HTR.json", b'{"0.png": "' + "мама".encode("cp1251") + b'"}')
     with pytest.raises(FormatError, match="not valid UTF-8.*offset 11"):
         read_json_object(f)
 

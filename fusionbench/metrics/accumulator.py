@@ -73,7 +73,7 @@ class Accumulator(ABC, Generic[S]):
                 self.per_language[item.language] = self.per_language.get(item.language, self.zero()) + item.stats
         self.items += len(batch)
 
-    def merge(self, other: "Accumulator[S]") -> None:
+    def merge(self, other: Accumulator[S]) -> None:
         """Add the statistics of another accumulator of the same metric and options."""
         if type(other) is not type(self) or other.options != self.options:
             raise ValueError("can only merge accumulators of the same metric and options")

@@ -21,12 +21,12 @@ from fusionbench.metrics.result import TaskScore
 from fusionbench.signature import format_signature
 
 __all__ = [
-    "HTRStats",
     "HTRAccumulator",
-    "htr_language",
-    "htr_stats",
+    "HTRStats",
     "htr_item_stats",
+    "htr_language",
     "htr_score",
+    "htr_stats",
     "levenshtein",
     "score_htr",
 ]

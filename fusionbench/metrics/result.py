@@ -34,7 +34,7 @@ class TaskScore:
     signature: str
     stats: Mapping[str, Any] = field(default_factory=dict)
     details: Mapping[str, Any] = field(default_factory=dict)
-    by_language: Mapping[str, "TaskScore"] | None = None
+    by_language: Mapping[str, TaskScore] | None = None
 
     @property
     def rounded(self) -> float:

@@ -17,13 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fusionbench.errors import FormatError, FusionBenchError, KeyMismatchError, json_path
+from fusionbench.errors import FormatError, FusionBenchError, json_path
 from fusionbench.metrics.accumulator import Accumulator, ItemStats
+from fusionbench.metrics.keys import require_equal_keys
 from fusionbench.metrics.result import TaskScore
 from fusionbench.metrics.vqa_normalize import morph_versions, normalize_answer
 from fusionbench.signature import format_signature
 
-__all__ = ["VQAStats", "VQAAccumulator", "normalize_answer", "vqa_stats", "vqa_item_stats", "vqa_score", "score_vqa"]
+__all__ = ["VQAAccumulator", "VQAStats", "normalize_answer", "score_vqa", "vqa_item_stats", "vqa_score", "vqa_stats"]
 
 LANGUAGES = ("en", "ru")
 
@@ -68,15 +69,7 @@ def vqa_item_stats(
         KeyMismatchError: the key sets differ (an assertion in the official scorer).
         FormatError: a reference declares a language other than ``en`` or ``ru``.
     """
-    if predictions.keys() != references.keys():
-        missing = [k for k in references if k not in predictions]
-        extra = [k for k in predictions if k not in references]
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} question(s) without a prediction (first: {missing[0]!r})")
-        if extra:
-            parts.append(f"{len(extra)} prediction(s) for unknown questions (first: {extra[0]!r})")
-        raise KeyMismatchError("VQA: the keys of predictions and references must be equal: " + "; ".join(parts))
+    require_equal_keys("VQA", "question", predictions, references)
     items = []
     for key, reference in references.items():
         lang = reference.get("lang")

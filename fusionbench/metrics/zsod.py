@@ -29,18 +29,19 @@ from dataclasses import dataclass
 
 from fusionbench.errors import FusionBenchError, KeyMismatchError, json_path
 from fusionbench.metrics.accumulator import Accumulator, ItemStats
+from fusionbench.metrics.keys import require_equal_keys
 from fusionbench.metrics.result import TaskScore
 from fusionbench.signature import format_signature
 
 __all__ = [
-    "ZsODStats",
     "ZsODAccumulator",
+    "ZsODStats",
     "description_language",
     "iou",
-    "zsod_stats",
+    "score_zsod",
     "zsod_item_stats",
     "zsod_score",
-    "score_zsod",
+    "zsod_stats",
 ]
 
 Box = Sequence[float]
@@ -77,8 +78,8 @@ def iou(box_a: Box, box_b: Box) -> float:
     bx, by, bw, bh = box_b
     ax2, ay2, bx2, by2 = ax + aw, ay + ah, bx + bw, by + bh
     # The official code stores the max of left/top and min of right/bottom in a float64 array.
-    width = float(bx2 if ax2 >= bx2 else ax2) - float(ax if ax > bx else bx)
-    height = float(by2 if ay2 >= by2 else ay2) - float(ay if ay > by else by)
+    width = float(min(bx2, ax2)) - float(max(bx, ax))
+    height = float(min(by2, ay2)) - float(max(by, ay))
     width = 0.0 if width < 0 else width
     height = 0.0 if height < 0 else height
     inter = width * height
@@ -158,17 +159,7 @@ def zsod_item_stats(
         KeyMismatchError: the image key sets differ, or a reference description has no
             prediction for its image (both are assertions in the official scorer).
     """
-    if predictions.keys() != references.keys():
-        missing = [k for k in references if k not in predictions]
-        extra = [k for k in predictions if k not in references]
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} image(s) without predictions (first: {missing[0]!r})")
-        if extra:
-            parts.append(f"{len(extra)} image(s) not in the reference (first: {extra[0]!r})")
-        raise KeyMismatchError(
-            "zsOD: the image keys of predictions and references must be equal: " + "; ".join(parts)
-        )
+    require_equal_keys("zsOD", "image", predictions, references)
     items: list[ItemStats[ZsODStats]] = []
     for image, descriptions in references.items():
         predicted = predictions[image]

@@ -26,8 +26,8 @@ from fusionbench.metrics.result import TaskScore
 from fusionbench.signature import format_signature
 
 __all__ = [
-    "CodeBLEUStats",
     "CodeBLEUAccumulator",
+    "CodeBLEUStats",
     "codebleu_item_stats",
     "codebleu_score",
     "score_c2c",

@@ -28,7 +28,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DataFlowEdge", "data_flow", "normalize_data_flow", "dataflow_counts"]
+__all__ = ["DataFlowEdge", "data_flow", "dataflow_counts", "normalize_data_flow"]
 
 # (variable name, token index, relation, parent names, parent token indices)
 DataFlowEdge = tuple[str, int, str, list[str], list[int]]

@@ -12,7 +12,7 @@ from typing import Any
 
 from fusionbench.errors import FusionBenchError
 
-__all__ = ["RUNTIME_VERSION", "GRAMMAR_VERSION", "RUNTIME", "GRAMMAR", "check_versions", "get_parser", "parse"]
+__all__ = ["GRAMMAR", "GRAMMAR_VERSION", "RUNTIME", "RUNTIME_VERSION", "check_versions", "get_parser", "parse"]
 
 RUNTIME_VERSION = "0.25.2"
 GRAMMAR_VERSION = "0.25.0"

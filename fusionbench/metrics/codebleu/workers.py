@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fusionbench.errors import FusionBenchError
 
-__all__ = ["compute_structural_counts", "start_structural_counts", "IN_PROCESS_MAX_PAIRS", "PAIRS_PER_WORKER_MIN"]
+__all__ = ["IN_PROCESS_MAX_PAIRS", "PAIRS_PER_WORKER_MIN", "compute_structural_counts", "start_structural_counts"]
 
 #: Corpora up to this size are scored in-process when the hash seed allows it.
 IN_PROCESS_MAX_PAIRS = 200
