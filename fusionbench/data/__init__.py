@@ -1,0 +1,82 @@
+"""Data: ``datasets`` builders for the four FusionBrain tasks (imported lazily)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fusionbench.errors import FusionBenchError
+from fusionbench.tasks import get_task
+
+__all__ = ["load_dataset"]
+
+
+def _builder_class(config: str) -> Any:
+    try:
+        import datasets  # noqa: F401
+    except ImportError:
+        raise FusionBenchError("fusionbench.load_dataset needs the 'datasets' package: pip install datasets pillow") from None
+    name = get_task(config).name
+    if name == "HTR":
+        from fusionbench.data.builders.htr import HTRBuilder as builder
+    elif name == "zsOD":
+        from fusionbench.data.builders.zsod import ZsODBuilder as builder
+    elif name == "VQA":
+        from fusionbench.data.builders.vqa import VQABuilder as builder
+    else:
+        from fusionbench.data.builders.c2c import C2CBuilder as builder
+    return builder
+
+
+def load_dataset(
+    config: str,
+    split: str | None = None,
+    *,
+    source: str = "sample",
+    data_dir: str | os.PathLike[str] | None = None,
+    streaming: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Any:
+    """Load one task as Hugging Face ``datasets`` objects.
+
+    Args:
+        config: ``htr``, ``zsod``, ``vqa`` or ``c2c`` (official names work too).
+        split: a split name, or ``None`` for all splits (a ``DatasetDict``).
+        source: ``"sample"`` (the shipped benchmark) or ``"data_dir"``; passing ``data_dir``
+            selects ``"data_dir"``.
+        data_dir: a folder in the challenge layout (``input/`` plus ``true_<TASK>.json``); it
+            becomes the ``test`` split.
+        streaming: return an ``IterableDataset`` (no cache is written).
+        cache_dir: where ``datasets`` keeps prepared data.
+
+    Raises:
+        FusionBenchError: invalid source or data (naming the file and the item).
+    """
+    from fusionbench.data.builders.base import directory_fingerprint
+
+    if data_dir is not None:
+        source = "data_dir"
+        data_dir = os.fspath(data_dir)
+        if not os.path.isdir(data_dir):
+            raise FusionBenchError(f"data_dir not found: {data_dir}")
+    builder_class = _builder_class(config)
+    builder = builder_class(
+        cache_dir=None if cache_dir is None else os.fspath(cache_dir),
+        dataset_name="fusionbench",
+        config_name=f"{get_task(config).config}-{source}",
+        source=source,
+        data_dir=data_dir,
+        fingerprint=directory_fingerprint(data_dir) if data_dir else None,
+    )
+    if streaming:
+        return builder.as_streaming_dataset(split=split)
+    try:
+        builder.download_and_prepare()
+    except Exception as exc:  # datasets wraps generator errors; surface ours unwrapped
+        cause = exc
+        while cause is not None and not isinstance(cause, FusionBenchError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise cause from None
+        raise
+    return builder.as_dataset(split=split)

@@ -1,0 +1,1 @@
+"""``datasets`` builders, one module per config; see :func:`fusionbench.data.load_dataset`."""

@@ -1,0 +1,166 @@
+"""Read a split in the FusionBrain challenge layout into validated rows, one list per task.
+
+The layout (what a submission sees, plus the answers beside it)::
+
+    input/C2C/requests.json          {id: java}
+    input/HTR/images/*.png
+    input/zsOD/images/*.jpg          input/zsOD/requests.json   {image: [descriptions]}
+    input/VQA/images/*.jpg           input/VQA/questions.json   {id: {file_name, question}}
+    true_C2C.json  true_HTR.json  true_zsOD.json  true_VQA.json
+
+Every problem (missing file, broken image, labels that do not match the images, a box of negative
+size, an unknown language) raises one :class:`~fusionbench.errors.FusionBenchError` naming the
+file and the item.  Rows are plain dicts whose images are file paths; the builders turn them into
+typed ``datasets`` features.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fusionbench.errors import FormatError, KeyMismatchError, MissingFileError, json_path
+from fusionbench.formats import read_task_file
+from fusionbench.jsonio import read_json_object
+from fusionbench.tasks import get_task
+
+__all__ = ["read_split", "image_size", "script_language"]
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def script_language(text: str) -> str:
+    """``ru`` if the text contains a Cyrillic letter, else ``en``."""
+    return "ru" if _CYRILLIC.search(text) else "en"
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """Width and height of an image, verifying that the file is a readable image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            size = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise FormatError(f"broken or unreadable image ({exc})", file=str(path)) from None
+    return size
+
+
+def _input(directory: Path, *parts: str) -> Path:
+    path = directory.joinpath("input", *parts)
+    if not path.exists():
+        raise MissingFileError("missing from the challenge layout", file=str(path))
+    return path
+
+
+def _check_same_keys(file: Path, found: set[str], expected: set[str], what: str, other: str) -> None:
+    """Raise unless the keys of ``file`` (``found``) equal those of ``other`` (``expected``)."""
+    if found != expected:
+        missing = sorted(expected - found)
+        extra = sorted(found - expected)
+        detail = []
+        if missing:
+            detail.append(f"{len(missing)} in {other} but not in {file.name} (first: {missing[0]!r})")
+        if extra:
+            detail.append(f"{len(extra)} in {file.name} but not in {other} (first: {extra[0]!r})")
+        raise KeyMismatchError(f"{what} do not match: " + "; ".join(detail), file=str(file))
+
+
+def _htr_rows(directory: Path) -> list[dict[str, Any]]:
+    images = _input(directory, "HTR", "images")
+    true_path, labels = read_task_file(directory, "HTR", "reference")
+    files = {p.name for p in images.iterdir() if p.is_file()}
+    _check_same_keys(true_path, set(labels), files, "labels and images", "input/HTR/images")
+    rows = []
+    for name, text in labels.items():
+        image_size(images / name)
+        rows.append({"id": name, "image": str(images / name), "text": text, "language": script_language(text)})
+    return rows
+
+
+def _zsod_rows(directory: Path) -> list[dict[str, Any]]:
+    images = _input(directory, "zsOD", "images")
+    requests_path = _input(directory, "zsOD", "requests.json")
+    requests = read_json_object(requests_path)
+    true_path, truth = read_task_file(directory, "zsOD", "reference")
+    _check_same_keys(true_path, set(truth), set(requests), "images", requests_path.name)
+    rows = []
+    for image, described in truth.items():
+        asked = requests[image]
+        if not isinstance(asked, list) or set(asked) != set(described):
+            raise KeyMismatchError(
+                f"the descriptions of {image!r} differ between {requests_path.name} and {true_path.name}",
+                file=str(requests_path), path=json_path(image),
+            )
+        width, height = image_size(images / image) if (images / image).is_file() else (None, None)
+        if width is None:
+            raise MissingFileError("image listed in the requests is missing", file=str(images / image))
+        descriptions = []
+        for text, boxes in described.items():
+            for index, box in enumerate(boxes):
+                if box[2] < 0 or box[3] < 0:
+                    raise FormatError("box of negative size", file=str(true_path), path=json_path(image, text, index),
+                                      expected="width and height >= 0", found=str(box))
+            descriptions.append({"text": text, "language": script_language(text), "positive": bool(boxes),
+                                 "boxes": [[float(v) for v in box] for box in boxes]})
+        rows.append({"image_id": image, "image": str(images / image), "width": width, "height": height,
+                     "descriptions": descriptions})
+    return rows
+
+
+def _vqa_rows(directory: Path) -> list[dict[str, Any]]:
+    images = _input(directory, "VQA", "images")
+    questions_path = _input(directory, "VQA", "questions.json")
+    questions = read_json_object(questions_path)
+    true_path, truth = read_task_file(directory, "VQA", "reference")
+    _check_same_keys(true_path, set(truth), set(questions), "question keys", questions_path.name)
+    rows = []
+    for key, answer in truth.items():
+        question = questions[key]
+        if not isinstance(question, dict) or not isinstance(question.get("file_name"), str) \
+                or not isinstance(question.get("question"), str):
+            raise FormatError("malformed question", file=str(questions_path), path=json_path(key),
+                              expected='{"file_name": str, "question": str}', found=repr(question)[:60])
+        image = images / question["file_name"]
+        if not image.is_file():
+            raise MissingFileError("image of a question is missing", file=str(image))
+        answers = answer["answer"] if isinstance(answer["answer"], list) else [answer["answer"]]
+        rows.append({"id": key, "question_id": int(answer.get("question_id", -1)),
+                     "image_id": Path(question["file_name"]).stem, "image": str(image),
+                     "question": question["question"], "answers": answers, "language": answer["lang"]})
+    return rows
+
+
+def _c2c_rows(directory: Path) -> list[dict[str, Any]]:
+    requests_path = _input(directory, "C2C", "requests.json")
+    requests = read_json_object(requests_path)
+    true_path, truth = read_task_file(directory, "C2C", "reference")
+    _check_same_keys(true_path, set(truth), set(requests), "item keys", requests_path.name)
+    rows = []
+    for key, python in truth.items():
+        java = requests[key]
+        if not isinstance(java, str):
+            raise FormatError("wrong value type", file=str(requests_path), path=json_path(key),
+                              expected="a string of Java tokens", found=type(java).__name__)
+        rows.append({"id": key, "java": java, "python": python})
+    return rows
+
+
+_READERS: dict[str, Callable[[Path], list[dict[str, Any]]]] = {
+    "HTR": _htr_rows, "zsOD": _zsod_rows, "VQA": _vqa_rows, "C2C": _c2c_rows,
+}
+
+
+def read_split(directory: str | Path, task: str) -> list[dict[str, Any]]:
+    """Validated rows of ``task`` from a split directory in the challenge layout.
+
+    Raises:
+        MissingFileError, FormatError, KeyMismatchError: naming the file and the item.
+    """
+    path = Path(directory)
+    if not path.is_dir():
+        raise MissingFileError("data directory not found", file=str(path))
+    return _READERS[get_task(task).name](path)
