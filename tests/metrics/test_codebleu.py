@@ -71,6 +71,10 @@ def test_no_items_is_an_error():
 
 
 def test_syntax_counts_membership_not_clipped():
+    # reference subtrees: module, 2 x (expression_statement, call, argument_list) = 7; the
+    # candidate has each inner subtree once, and both reference copies match (not clipped to 1)
+    [(matches, total, _, _)] = structural_counts([("f(a)\nf(a)\n", "f(a)\n")], parse)
+    assert (matches, total) == (6, 7)
     code = "def f ( x ) : NEW_LINE INDENT return x NEW_LINE DEDENT"
     [(matches, total, _, _)] = structural_counts([(code, code)], parse)
     assert matches == total and total > 1

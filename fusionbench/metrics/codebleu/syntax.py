@@ -3,7 +3,8 @@
 Official rule, per item: walk each tree from the root, keeping the root and every descendant
 that has children (reached through nodes that have children); each kept node contributes its
 S-expression.  A reference subtree matches when the same S-expression occurs anywhere among the
-candidate's kept nodes (membership, not clipped counts).  Counts are pooled over the corpus.
+candidate's kept nodes (membership, not clipped counts).  Counts are pooled over the corpus;
+:func:`fusionbench.metrics.codebleu.structure.structural_counts` does the matching.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["subtree_sexps", "syntax_counts"]
+__all__ = ["subtree_sexps"]
 
 
 def _modern_sexp(node: Any) -> str:
@@ -30,12 +31,5 @@ def subtree_sexps(root: Any, sexp: Callable[[Any], str] = _modern_sexp) -> list[
     while stack:
         node = stack.pop()
         found.append(sexp(node))
-        stack.extend(child for child in node.children if child.children)
+        stack.extend(child for child in node.children if child.child_count)
     return found
-
-
-def syntax_counts(ref_root: Any, cand_root: Any, sexp: Callable[[Any], str] = _modern_sexp) -> tuple[int, int]:
-    """(matching reference subtrees, reference subtrees) for one item."""
-    candidate = set(subtree_sexps(cand_root, sexp))
-    reference = subtree_sexps(ref_root, sexp)
-    return sum(1 for s in reference if s in candidate), len(reference)
