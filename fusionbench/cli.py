@@ -58,12 +58,26 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
                           "parse with py-tree-sitter 0.2.0 in a cached helper venv")
 
 
+def _add_export(subparsers: argparse._SubParsersAction) -> None:
+    export = subparsers.add_parser("export", help="export data in other layouts")
+    kinds = export.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser)
+    hub = kinds.add_parser(
+        "hub", help="Parquet shards per config and split plus a README card (loads with stock datasets)",
+        description="Write OUT_DIR so that datasets.load_dataset(OUT_DIR, CONFIG) works; images are embedded.",
+    )
+    hub.add_argument("out_dir", metavar="OUT_DIR", help="folder to create (must not exist)")
+    hub.add_argument("--configs", help="comma-separated configs (default: htr,zsod,vqa,c2c)")
+    hub.add_argument("--data-dir", metavar="DIR", help="a split in the challenge layout (input/ + true_*.json)")
+    hub.add_argument("--push", metavar="REPO_ID", help="also upload the folder to the Hugging Face Hub")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fusionbench`` command."""
     parser = _Parser(prog="fusionbench", description="Exact FusionBrain (AIJ 2021) evaluation.")
     parser.add_argument("--version", action="version", version=f"fusionbench {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_score(subparsers)
+    _add_export(subparsers)
     return parser
 
 
@@ -93,6 +107,20 @@ def _run_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_export(args: argparse.Namespace) -> int:
+    from fusionbench.data.export import export_hub, push_to_hub
+
+    if args.kind != "hub":
+        raise FusionBenchError("export needs a kind: hub")
+    configs = [c for c in args.configs.split(",") if c.strip()] if args.configs else None
+    folder = export_hub(args.out_dir, configs=configs, source="data_dir" if args.data_dir else "sample",
+                        data_dir=args.data_dir)
+    print(f"wrote {folder}", file=sys.stderr)
+    if args.push:
+        print(push_to_hub(folder, args.push))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     parser = build_parser()
@@ -101,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_INPUT
-        return _run_score(args)
+        return _run_export(args) if args.command == "export" else _run_score(args)
     except FusionBenchError as exc:
         message = " ".join(str(exc).split())  # exactly one line
         print(f"fusionbench: error: {message}", file=sys.stderr)
