@@ -102,8 +102,21 @@ def test_a_failed_prepare_leaves_no_dataset_behind(layout, tmp_path):
     assert fusionbench.load_dataset("htr", "test", data_dir=layout, cache_dir=cache)["text"] == ["мама", "cat"]
 
 
-def test_sources_are_checked(layout):
+def test_sources_are_checked(layout):  # noqa: D103
     with pytest.raises(FusionBenchError, match="unknown source"):
         fusionbench.load_dataset("htr", source="nowhere")
     with pytest.raises(FusionBenchError, match="data_dir not found"):
         fusionbench.load_dataset("htr", data_dir=layout / "missing")
+
+
+@pytest.mark.parametrize("config", ["htr", "zsod", "vqa", "c2c"])
+def test_the_shipped_sample_streams_offline(config):
+    rows = list(fusionbench.load_dataset(config, "test", streaming=True))
+    assert len(rows) in (40, 120, 200)  # zsOD images, C2C pairs, HTR words / VQA questions
+
+
+def test_the_sample_has_train_validation_and_test(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSIONBENCH_CACHE", str(tmp_path / "fb"))
+    ds = fusionbench.load_dataset("c2c", cache_dir=tmp_path / "hf")
+    assert {k: len(v) for k, v in ds.items()} == {"train": 2000, "validation": 60, "test": 120}
+    assert (tmp_path / "fb" / "sample-v1-seed2021" / "train" / "meta.json").is_file()

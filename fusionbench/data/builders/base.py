@@ -13,7 +13,7 @@ from fusionbench.errors import FusionBenchError
 
 __all__ = ["SOURCES", "FusionBenchConfig", "ChallengeLayoutBuilder", "directory_fingerprint"]
 
-#: Sources a config can read; only ``data_dir`` is implemented so far.
+#: Sources a config can read so far.
 SOURCES = ("sample", "data_dir")
 
 
@@ -63,17 +63,27 @@ class ChallengeLayoutBuilder(datasets.GeneratorBasedBuilder):
 
     def _split_generators(self, dl_manager: Any) -> list[datasets.SplitGenerator]:
         if self.config.source == "sample":
-            raise FusionBenchError(
-                "the shipped sample benchmark is not available yet; pass data_dir= with a folder in "
-                "the challenge layout (input/ plus true_<TASK>.json)"
-            )
-        return [datasets.SplitGenerator(name=datasets.Split.TEST, gen_kwargs={"directory": self.config.data_dir})]
+            from fusionbench.data.sample_source import frozen_split
 
-    def _generate_examples(self, directory: str):
+            return [
+                datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"directory": None, "split": "train"}),
+                datasets.SplitGenerator(name=datasets.Split.VALIDATION,
+                                        gen_kwargs={"directory": str(frozen_split("validation")), "split": "validation"}),
+                datasets.SplitGenerator(name=datasets.Split.TEST,
+                                        gen_kwargs={"directory": str(frozen_split("test")), "split": "test"}),
+            ]
+        return [datasets.SplitGenerator(name=datasets.Split.TEST,
+                                        gen_kwargs={"directory": self.config.data_dir, "split": "test"})]
+
+    def _generate_examples(self, directory: str | None, split: str):
         from fusionbench.data.challenge import read_split
 
+        if directory is None:  # the sample's train split is generated on first use
+            from fusionbench.data.sample_source import train_split
+
+            directory = str(train_split())
         for index, row in enumerate(read_split(directory, self.TASK)):
-            yield index, self.to_example(row)
+            yield f"{split}-{index}", self.to_example(row)
 
     def to_example(self, row: dict[str, Any]) -> dict[str, Any]:
         """Turn a validated row into an example of ``FEATURES`` (identity by default)."""

@@ -20,20 +20,13 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from fusionbench.cache import cache_root
 from fusionbench.errors import FusionBenchError, MissingFileError
 
-__all__ = ["LEGACY_RUNTIME", "cache_root", "ensure_legacy_env", "legacy_structural_counts"]
+__all__ = ["LEGACY_RUNTIME", "ensure_legacy_env", "legacy_structural_counts"]
 
 LEGACY_RUNTIME = "tree_sitter==0.2.0"
 _READY = ".fusionbench-ready"
-
-
-def cache_root() -> Path:
-    """``$FUSIONBENCH_CACHE`` or ``$XDG_CACHE_HOME/fusionbench`` or ``~/.cache/fusionbench``."""
-    if os.environ.get("FUSIONBENCH_CACHE"):
-        return Path(os.environ["FUSIONBENCH_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fusionbench"
 
 
 def _env_dir() -> Path:

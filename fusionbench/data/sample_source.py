@@ -1,0 +1,38 @@
+"""Where the sample benchmark's splits live: frozen in the package, or generated into the cache."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from fusionbench.cache import cache_root
+
+__all__ = ["frozen_split", "train_split"]
+
+FROZEN = Path(__file__).with_name("sample_data")
+
+
+def frozen_split(split: str) -> Path:
+    """The shipped ``validation`` or ``test`` split (challenge layout)."""
+    return FROZEN / split
+
+
+def train_split(seed: int = 2021) -> Path:
+    """The train split, generated on first use into the cache (atomically: temp folder, rename)."""
+    from fusionbench.data.sample import GENERATOR_VERSION, generate
+
+    target = cache_root() / f"sample-v{GENERATOR_VERSION}-seed{seed}" / "train"
+    if (target / "meta.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".train-", dir=target.parent))
+    try:
+        generate("train", staging, seed=seed)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
