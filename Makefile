@@ -13,9 +13,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Main job on shipped sample data: score the shipped example predictions.
+SAMPLE_TEST := fusionbench/data/sample_data/test
+
+# Main job on shipped sample data: run the trivial example submission on the sample benchmark's
+# test inputs, then score its predictions against the test answers.
 demo: $(STAMP)
-	$(BIN)/fusionbench score examples/score/true examples/score/pred --by-language
+	rm -rf .demo
+	$(BIN)/python examples/submissions/trivial/run.py --input $(SAMPLE_TEST)/input --output .demo/output
+	$(BIN)/fusionbench score $(SAMPLE_TEST) .demo/output --by-language
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
