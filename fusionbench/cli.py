@@ -69,6 +69,13 @@ def _add_export(subparsers: argparse._SubParsersAction) -> None:
     hub.add_argument("--configs", help="comma-separated configs (default: htr,zsod,vqa,c2c)")
     hub.add_argument("--data-dir", metavar="DIR", help="a split in the challenge layout (input/ + true_*.json)")
     hub.add_argument("--push", metavar="REPO_ID", help="also upload the folder to the Hugging Face Hub")
+    challenge = kinds.add_parser(
+        "challenge", help="a split in the challenge layout: input/ without answers, answers/ apart",
+    )
+    challenge.add_argument("out_dir", metavar="OUT_DIR", help="folder to create (must not exist)")
+    challenge.add_argument("--split", default="test", help="split to export (default: test)")
+    challenge.add_argument("--tasks", help="comma-separated tasks (default: all four)")
+    challenge.add_argument("--data-dir", metavar="DIR", help="read this challenge-layout folder instead of the sample")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,13 +115,18 @@ def _run_score(args: argparse.Namespace) -> int:
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from fusionbench.data.export import export_hub, push_to_hub
+    from fusionbench.data.export import export_challenge, export_hub, push_to_hub
 
+    source = "data_dir" if args.data_dir else "sample"
+    if args.kind == "challenge":
+        tasks = [t for t in args.tasks.split(",") if t.strip()] if args.tasks else None
+        folder = export_challenge(args.out_dir, split=args.split, tasks=tasks, source=source, data_dir=args.data_dir)
+        print(f"wrote {folder}", file=sys.stderr)
+        return EXIT_OK
     if args.kind != "hub":
-        raise FusionBenchError("export needs a kind: hub")
+        raise FusionBenchError("export needs a kind: hub or challenge")
     configs = [c for c in args.configs.split(",") if c.strip()] if args.configs else None
-    folder = export_hub(args.out_dir, configs=configs, source="data_dir" if args.data_dir else "sample",
-                        data_dir=args.data_dir)
+    folder = export_hub(args.out_dir, configs=configs, source=source, data_dir=args.data_dir)
     print(f"wrote {folder}", file=sys.stderr)
     if args.push:
         print(push_to_hub(folder, args.push))

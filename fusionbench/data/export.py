@@ -16,7 +16,7 @@ from typing import Any
 
 from fusionbench.tasks import TASK_ORDER, get_task
 
-__all__ = ["export_hub", "push_to_hub"]
+__all__ = ["export_challenge", "export_hub", "push_to_hub"]
 
 _LICENSE_NOTE = (
     "Each config keeps the licence of its source; see the per-config dataset cards in fusionbench's "
@@ -104,3 +104,94 @@ def push_to_hub(folder: str | os.PathLike[str], repo_id: str, *, private: bool =
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
     api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset")
     return f"https://huggingface.co/datasets/{repo_id}"
+
+
+def _image_bytes(value: dict[str, Any]) -> bytes:
+    return value["bytes"] if value.get("bytes") is not None else Path(value["path"]).read_bytes()
+
+
+def _write_json(path: Path, value: Any) -> None:
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _export_task(task: str, rows: Any, inputs: Path, answers: Path) -> None:
+    import datasets
+
+    if "image" in rows.features:
+        rows = rows.cast_column("image", datasets.Image(decode=False))
+    if task == "HTR":
+        truth = {}
+        for row in rows:
+            target = inputs / "HTR" / "images" / row["id"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_image_bytes(row["image"]))
+            truth[row["id"]] = row["text"]
+        _write_json(answers / "true_HTR.json", truth)
+    elif task == "zsOD":
+        requests, truth = {}, {}
+        for row in rows:
+            target = inputs / "zsOD" / "images" / row["image_id"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_image_bytes(row["image"]))
+            requests[row["image_id"]] = [d["text"] for d in row["descriptions"]]
+            truth[row["image_id"]] = {d["text"]: [[_number(v) for v in box] for box in d["boxes"]]
+                                      for d in row["descriptions"]}
+        _write_json(inputs / "zsOD" / "requests.json", requests)
+        _write_json(answers / "true_zsOD.json", truth)
+    elif task == "VQA":
+        questions, truth = {}, {}
+        for row in rows:
+            name = Path(row["image"].get("path") or f"{row['image_id']}.jpg").name
+            target = inputs / "VQA" / "images" / name
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(_image_bytes(row["image"]))
+            questions[row["id"]] = {"file_name": name, "question": row["question"]}
+            truth[row["id"]] = {"answer": row["answers"], "question_id": row["question_id"], "lang": row["language"]}
+        _write_json(inputs / "VQA" / "questions.json", questions)
+        _write_json(answers / "true_VQA.json", truth)
+    else:
+        _write_json(inputs / "C2C" / "requests.json", {row["id"]: row["java"] for row in rows})
+        _write_json(answers / "true_C2C.json", {row["id"]: row["python"] for row in rows})
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+def export_challenge(
+    out_dir: str | os.PathLike[str],
+    *,
+    split: str = "test",
+    tasks: Iterable[str] | None = None,
+    source: str = "sample",
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write a split in the challenge layout: ``OUT/input/`` (what a submission sees, no answers)
+    and ``OUT/answers/true_<TASK>.json`` kept apart, so ``input/`` can be handed over alone.
+
+    :func:`fusionbench.data.challenge.read_split` reads it back (point it at a folder holding
+    ``input/`` and the ``true_*.json`` files); images are copied byte for byte.
+    """
+    from fusionbench.data import load_dataset
+    from fusionbench.errors import FusionBenchError
+
+    target = Path(out_dir)
+    if target.exists():
+        raise FusionBenchError("the export folder already exists; choose a new one", file=str(target))
+    names = [get_task(t).name for t in (tasks or TASK_ORDER)]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        for task in names:
+            rows = load_dataset(task, split, source=source, data_dir=data_dir, cache_dir=cache_dir)
+            _export_task(task, rows, staging / "input", staging / "answers")
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

@@ -42,3 +42,32 @@ def test_cli_export_hub(layout, tmp_path):  # noqa: F811
     assert main(["export", "hub", str(tmp_path / "out"), "--configs", "c2c", "--data-dir", str(layout)]) == 0
     assert (tmp_path / "out" / "c2c" / "test-00000-of-00001.parquet").is_file()
     assert main(["export", "hub", str(tmp_path / "out"), "--configs", "c2c", "--data-dir", str(layout)]) == 2
+
+
+def test_challenge_export_round_trips_the_sample_test_split(tmp_path):
+    from fusionbench.data.challenge import read_split
+    from fusionbench.data.export import export_challenge
+    from fusionbench.data.sample_source import frozen_split
+    from fusionbench.tasks import TASK_ORDER
+
+    out = export_challenge(tmp_path / "challenge", split="test", cache_dir=tmp_path / "c")
+    assert not list((out / "input").rglob("true_*.json"))  # answers are kept apart
+    merged = tmp_path / "merged"
+    shutil.copytree(out / "input", merged / "input")
+    for answers in (out / "answers").iterdir():
+        shutil.copy(answers, merged / answers.name)
+    original = frozen_split("test")
+    for task in TASK_ORDER:
+        def strip(rows):
+            return [{k: (v.rsplit("/", 1)[-1] if k == "image" else v) for k, v in row.items()} for row in rows]
+        assert strip(read_split(merged, task)) == strip(read_split(original, task)), task
+    for image in original.rglob("*.png"):
+        assert (merged / image.relative_to(original)).read_bytes() == image.read_bytes()
+
+
+def test_cli_export_challenge(layout, tmp_path):  # noqa: F811
+    from fusionbench.cli import main
+
+    assert main(["export", "challenge", str(tmp_path / "ch"), "--tasks", "c2c,htr", "--data-dir", str(layout)]) == 0
+    assert (tmp_path / "ch" / "answers" / "true_HTR.json").is_file()
+    assert (tmp_path / "ch" / "input" / "C2C" / "requests.json").is_file()
