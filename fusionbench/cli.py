@@ -78,6 +78,18 @@ def _add_export(subparsers: argparse._SubParsersAction) -> None:
     challenge.add_argument("--data-dir", metavar="DIR", help="read this challenge-layout folder instead of the sample")
 
 
+def _add_audit(subparsers: argparse._SubParsersAction) -> None:
+    audit = subparsers.add_parser(
+        "audit", help="leakage audit: evaluation images and C2C pairs that also occur in training data",
+        description="Splits default to the shipped sample (train generated on first use).",
+    )
+    audit.add_argument("--train", metavar="DIR", help="train split in the challenge layout")
+    audit.add_argument("--validation", metavar="DIR", help="validation split in the challenge layout")
+    audit.add_argument("--test", metavar="DIR", help="test split in the challenge layout")
+    audit.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    audit.add_argument("--write-clean", metavar="DIR", help="write the train split without the leaked items")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fusionbench`` command."""
     parser = _Parser(prog="fusionbench", description="Exact FusionBrain (AIJ 2021) evaluation.")
@@ -85,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_score(subparsers)
     _add_export(subparsers)
+    _add_audit(subparsers)
     return parser
 
 
@@ -133,6 +146,25 @@ def _run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_audit(args: argparse.Namespace) -> int:
+    from fusionbench.data.audit import audit, write_clean_split
+    from fusionbench.data.sample_source import frozen_split, train_split
+
+    splits = {
+        "train": args.train or train_split(),
+        "validation": args.validation or frozen_split("validation"),
+        "test": args.test or frozen_split("test"),
+    }
+    report = audit(splits)
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(report.table() + "\n")
+    if args.write_clean:
+        print(f"wrote {write_clean_split(splits['train'], args.write_clean, report)}", file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     parser = build_parser()
@@ -141,7 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_INPUT
-        return _run_export(args) if args.command == "export" else _run_score(args)
+        runners = {"export": _run_export, "audit": _run_audit, "score": _run_score}
+        return runners[args.command](args)
     except FusionBenchError as exc:
         message = " ".join(str(exc).split())  # exactly one line
         print(f"fusionbench: error: {message}", file=sys.stderr)

@@ -1,0 +1,178 @@
+"""Leakage audit across tasks and splits (the "clean multi-task setup" of 12-in-1).
+
+For every evaluation split (validation, test) of every task, count how many of its images also
+occur in any task's training (or other evaluation) split: exactly (a hash of the decoded pixels)
+and nearly (a 64-bit difference hash within a small Hamming distance).  For C2C, count test pairs
+whose Java or Python duplicates a training item after whitespace and identifier normalisation.
+Splits are folders in the challenge layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AuditReport", "audit", "image_hashes", "normalize_code", "write_clean_split"]
+
+IMAGE_FOLDERS = {"HTR": "input/HTR/images", "zsOD": "input/zsOD/images", "VQA": "input/VQA/images"}
+NEAR_DISTANCE = 4
+_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
+_KEEP = frozenset(
+    "def return if else elif for while in range len and or not True False None int long static void "
+    "public private class new NEW_LINE INDENT DEDENT".split()
+)
+
+
+def _dhash(image: Any) -> int:
+    small = image.convert("L").resize((9, 8))
+    pixels = small.tobytes()
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            bits = (bits << 1) | (pixels[row * 9 + col] > pixels[row * 9 + col + 1])
+    return bits
+
+
+def image_hashes(folder: Path) -> dict[str, tuple[str, int]]:
+    """File name to (exact pixel hash, difference hash) for every image in ``folder``."""
+    from PIL import Image
+
+    hashes = {}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        with Image.open(path) as image:
+            rgb = image.convert("RGB")
+            exact = hashlib.sha256(f"{rgb.size}".encode() + rgb.tobytes()).hexdigest()
+            hashes[path.name] = (exact, _dhash(rgb))
+    return hashes
+
+
+def normalize_code(code: str) -> str:
+    """Collapse whitespace and rename identifiers to ``v0, v1, …`` in order of first use."""
+    names: dict[str, str] = {}
+    out = []
+    for token in code.split():
+        if _IDENTIFIER.match(token) and token not in _KEEP:
+            token = names.setdefault(token, f"v{len(names)}")
+        out.append(token)
+    return " ".join(out)
+
+
+@dataclass
+class AuditReport:
+    """Overlap counts: ``images[(task, split)][(other_task, other_split)] = (exact, near)``."""
+
+    images: dict[tuple[str, str], dict[tuple[str, str], tuple[int, int]]] = field(default_factory=dict)
+    sizes: dict[tuple[str, str], int] = field(default_factory=dict)
+    code: dict[str, int] = field(default_factory=dict)  # eval split -> C2C items duplicating train
+    duplicates: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # train items to drop
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "images": [
+                {"task": t, "split": s, "items": self.sizes[(t, s)], "other_task": ot, "other_split": os_,
+                 "exact": e, "near": n}
+                for (t, s), row in self.images.items() for (ot, os_), (e, n) in row.items()
+            ],
+            "c2c_duplicates": self.code,
+            "train_items_to_drop": {f"{t}/{s}": sorted(keys) for (t, s), keys in self.duplicates.items()},
+        }
+
+    def table(self) -> str:
+        lines = [f"{'eval split':18} {'items':>6}  {'overlaps (exact/near) with':30}"]
+        for (task, split), row in self.images.items():
+            parts = [f"{ot}/{os_} {e}/{n}" for (ot, os_), (e, n) in row.items()]
+            lines.append(f"{task + '/' + split:18} {self.sizes[(task, split)]:6d}  " + ", ".join(parts))
+        for split, count in self.code.items():
+            lines.append(f"{'C2C/' + split:18} {self.sizes.get(('C2C', split), 0):6d}  duplicates of C2C/train: {count}")
+        return "\n".join(lines)
+
+
+def audit(splits: Mapping[str, str | Path], *, near_distance: int = NEAR_DISTANCE) -> AuditReport:
+    """Audit splits given as ``{"train": DIR, "validation": DIR, "test": DIR}`` (challenge layout)."""
+    roots = {name: Path(path) for name, path in splits.items()}
+    hashes = {(task, split): image_hashes(root / folder)
+              for split, root in roots.items() for task, folder in IMAGE_FOLDERS.items()}
+    report = AuditReport()
+    for (task, split), items in hashes.items():
+        if split == "train" or not items:
+            continue
+        report.sizes[(task, split)] = len(items)
+        row = {}
+        for (other_task, other_split), others in hashes.items():
+            if (other_task, other_split) == (task, split) or not others:
+                continue
+            exact_pool = {h[0] for h in others.values()}
+            exact = sum(1 for h in items.values() if h[0] in exact_pool)
+            near_pool = [h[1] for h in others.values()]
+            near_hits = [name for name, h in items.items()
+                         if any(bin(h[1] ^ o).count("1") <= near_distance for o in near_pool)]
+            row[(other_task, other_split)] = (exact, len(near_hits))
+            if other_split == "train":
+                mine = {h[0] for h in items.values()}
+                drop = {name for name, h in others.items()
+                        if h[0] in mine or any(bin(h[1] ^ x[1]).count("1") <= near_distance for x in items.values())}
+                if drop:
+                    report.duplicates.setdefault((other_task, "train"), set()).update(drop)
+        report.images[(task, split)] = row
+    if "train" in roots:
+        train = _c2c_items(roots["train"])
+        seen = {normalize_code(v) for pair in train.values() for v in pair}
+        for split, root in roots.items():
+            if split == "train":
+                continue
+            items = _c2c_items(root)
+            report.sizes[("C2C", split)] = len(items)
+            report.code[split] = sum(1 for java, py in items.values()
+                                     if normalize_code(java) in seen or normalize_code(py) in seen)
+            evaluated = {normalize_code(v) for pair in items.values() for v in pair}
+            drop = {k for k, (java, py) in train.items() if normalize_code(java) in evaluated or normalize_code(py) in evaluated}
+            if drop:
+                report.duplicates.setdefault(("C2C", "train"), set()).update(drop)
+    return report
+
+
+def _c2c_items(root: Path) -> dict[str, tuple[str, str]]:
+    requests, truth = root / "input/C2C/requests.json", root / "true_C2C.json"
+    if not (requests.is_file() and truth.is_file()):
+        return {}
+    java = json.loads(requests.read_text(encoding="utf-8"))
+    python = json.loads(truth.read_text(encoding="utf-8"))
+    return {k: (java[k], python.get(k, "")) for k in java}
+
+
+def write_clean_split(train_dir: str | Path, out_dir: str | Path, report: AuditReport) -> Path:
+    """Copy a train split without the items the audit found in evaluation splits."""
+    source, target = Path(train_dir), Path(out_dir)
+    shutil.copytree(source, target)
+    for (task, _), names in report.duplicates.items():
+        if task == "C2C":
+            for file in (target / "input/C2C/requests.json", target / "true_C2C.json"):
+                data = json.loads(file.read_text(encoding="utf-8"))
+                file.write_text(json.dumps({k: v for k, v in data.items() if k not in names}, ensure_ascii=False),
+                                encoding="utf-8")
+            continue
+        for name in names:
+            (target / IMAGE_FOLDERS[task] / name).unlink(missing_ok=True)
+        truth_file = target / f"true_{task}.json"
+        truth = json.loads(truth_file.read_text(encoding="utf-8"))
+        if task == "VQA":
+            questions_file = target / "input/VQA/questions.json"
+            questions = json.loads(questions_file.read_text(encoding="utf-8"))
+            kept = {k for k, q in questions.items() if q["file_name"] not in names}
+            questions_file.write_text(json.dumps({k: questions[k] for k in kept}, ensure_ascii=False), encoding="utf-8")
+            truth = {k: v for k, v in truth.items() if k in kept}
+        else:
+            truth = {k: v for k, v in truth.items() if k not in names}
+            if task == "zsOD":
+                requests_file = target / "input/zsOD/requests.json"
+                requests = json.loads(requests_file.read_text(encoding="utf-8"))
+                requests_file.write_text(json.dumps({k: v for k, v in requests.items() if k not in names},
+                                                    ensure_ascii=False), encoding="utf-8")
+        truth_file.write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+    return target
