@@ -18,10 +18,7 @@ from fusionbench.tasks import TASK_ORDER, get_task
 
 __all__ = ["export_challenge", "export_hub", "push_to_hub"]
 
-_LICENSE_NOTE = (
-    "Each config keeps the licence of its source; see the per-config dataset cards in fusionbench's "
-    "`dataset_cards/` folder."
-)
+_LICENSE_NOTE = "Each config keeps the licence of its source; the per-config cards follow."
 
 
 def _embed_images(dataset: Any) -> Any:
@@ -41,6 +38,20 @@ def _embed_images(dataset: Any) -> Any:
     return raw.map(embed, desc="embedding images").cast_column("image", datasets.Image())
 
 
+#: The per-config dataset cards of a source checkout (not installed with the wheel).
+CARDS = Path(__file__).resolve().parents[2] / "dataset_cards"
+
+
+def _card_body(config: str) -> str:
+    card = CARDS / f"{config}.md"
+    if not card.is_file():
+        return ""
+    text = card.read_text(encoding="utf-8")
+    if text.startswith("---"):
+        text = text.split("---", 2)[2]
+    return "\n".join("#" + line if line.startswith("#") else line for line in text.strip().splitlines())
+
+
 def _card(configs: dict[str, list[str]]) -> str:
     lines = ["---", "language:", "- en", "- ru", "pretty_name: FusionBrain (fusionbench export)", "configs:"]
     for config, splits in configs.items():
@@ -50,6 +61,10 @@ def _card(configs: dict[str, list[str]]) -> str:
     lines += ["---", "", "# FusionBrain data exported by fusionbench", "",
               "Load a config with `datasets.load_dataset(PATH, CONFIG)`, CONFIG one of "
               + ", ".join(f"`{c}`" for c in configs) + ".", "", _LICENSE_NOTE, ""]
+    for config in configs:
+        body = _card_body(config)
+        if body:
+            lines += [body, ""]
     return "\n".join(lines)
 
 

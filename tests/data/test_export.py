@@ -18,6 +18,7 @@ def test_export_loads_with_stock_datasets_without_the_source_folder(layout, tmp_
     out = export_hub(tmp_path / "hub", configs=["zsod", "htr", "c2c"], data_dir=layout, cache_dir=tmp_path / "c")
     card = (out / "README.md").read_text()
     assert "config_name: zsod" in card and "path: zsod/test-*.parquet" in card
+    assert "## FusionBrain zero-shot object detection" in card  # the dataset card is reused
     shutil.rmtree(layout)  # images must be embedded, not referenced
     zsod = datasets.load_dataset(str(out), "zsod", split="test", cache_dir=str(tmp_path / "c2"))
     assert zsod[0]["descriptions"][0]["boxes"] == [[1.0, 2.0, 10.0, 12.0]]
