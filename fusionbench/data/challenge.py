@@ -69,6 +69,15 @@ def _check_same_keys(file: Path, found: set[str], expected: set[str], what: str,
         raise KeyMismatchError(f"{what} do not match: " + "; ".join(detail), file=str(file))
 
 
+def _inputs_and_answers(directory: Path, task: str, name: str, keys: str) -> tuple[Path, dict, Path, dict]:
+    """The task's input JSON and its answers, with equal key sets (or a located error)."""
+    inputs_path = _input(directory, task, name)
+    inputs = read_json_object(inputs_path)
+    true_path, truth = read_task_file(directory, task, "reference")
+    _check_same_keys(true_path, set(truth), set(inputs), keys, inputs_path.name)
+    return inputs_path, inputs, true_path, truth
+
+
 def _htr_rows(directory: Path) -> list[dict[str, Any]]:
     images = _input(directory, "HTR", "images")
     true_path, labels = read_task_file(directory, "HTR", "reference")
@@ -83,10 +92,7 @@ def _htr_rows(directory: Path) -> list[dict[str, Any]]:
 
 def _zsod_rows(directory: Path) -> list[dict[str, Any]]:
     images = _input(directory, "zsOD", "images")
-    requests_path = _input(directory, "zsOD", "requests.json")
-    requests = read_json_object(requests_path)
-    true_path, truth = read_task_file(directory, "zsOD", "reference")
-    _check_same_keys(true_path, set(truth), set(requests), "images", requests_path.name)
+    requests_path, requests, true_path, truth = _inputs_and_answers(directory, "zsOD", "requests.json", "images")
     rows = []
     for image, described in truth.items():
         asked = requests[image]
@@ -113,10 +119,7 @@ def _zsod_rows(directory: Path) -> list[dict[str, Any]]:
 
 def _vqa_rows(directory: Path) -> list[dict[str, Any]]:
     images = _input(directory, "VQA", "images")
-    questions_path = _input(directory, "VQA", "questions.json")
-    questions = read_json_object(questions_path)
-    true_path, truth = read_task_file(directory, "VQA", "reference")
-    _check_same_keys(true_path, set(truth), set(questions), "question keys", questions_path.name)
+    questions_path, questions, _, truth = _inputs_and_answers(directory, "VQA", "questions.json", "question keys")
     rows = []
     for key, answer in truth.items():
         question = questions[key]
@@ -135,10 +138,7 @@ def _vqa_rows(directory: Path) -> list[dict[str, Any]]:
 
 
 def _c2c_rows(directory: Path) -> list[dict[str, Any]]:
-    requests_path = _input(directory, "C2C", "requests.json")
-    requests = read_json_object(requests_path)
-    true_path, truth = read_task_file(directory, "C2C", "reference")
-    _check_same_keys(true_path, set(truth), set(requests), "item keys", requests_path.name)
+    requests_path, requests, _, truth = _inputs_and_answers(directory, "C2C", "requests.json", "item keys")
     rows = []
     for key, python in truth.items():
         java = requests[key]
