@@ -1,245 +1,169 @@
 """Scenes of coloured shapes with bilingual descriptions (zsOD) and questions (VQA).
 
-A scene is a list of :class:`SceneObject` (shape, colour, size, side, tight pixel box) drawn on a
-plain or gradient background.  A :class:`Description` names a shape plus any of colour, size and
-side; :meth:`Description.matches` is the scene model's one definition of what a description
-refers to, so positives, negatives and answers all come from it.  Russian phrases agree in
-gender with the shape noun ("красный круг", "красная звезда", "красное кольцо").
-
-zsOD negatives are made the FusionBrain way: one attribute of a present object is swapped ("a
-red circle" becomes "a green circle", "big" becomes "small", "left" becomes "right", or the shape
-becomes another shape), or a shape absent from the scene is named; a candidate is kept only if no
-object matches it.  Descriptions whose side would be ambiguous (an object near the centre) are
-never used.  VQA answers go through the official normaliser before they are stored.
+A scene is a list of objects (shape, colour, size, box) drawn on a plain background.  Russian
+phrases agree in gender with the shape noun.  zsOD negatives are made the FusionBrain way:
+an attribute of a present object is swapped for one that no object of that shape has ("a red
+circle" becomes "a green circle"), or a shape that is absent is named.  VQA answers are stored
+normalised as the official metric compares them (English lower-case, Russian lemmas, digits).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = [
-    "COLOURS",
-    "SHAPES",
-    "SIZE",
-    "Description",
-    "SceneObject",
-    "describe",
-    "make_scene",
-    "questions",
-    "render_scene",
-]
+__all__ = ["SceneObject", "make_scene", "render_scene", "describe", "questions", "SIZE"]
 
-#: Width and height of every scene image in pixels.
-SIZE = 256
+SIZE = 224
 
-#: name: (RGB, Russian masculine, feminine, neuter, genitive plural).
-COLOURS: dict[str, tuple[tuple[int, int, int], str, str, str, str]] = {
-    "red": ((215, 35, 35), "красный", "красная", "красное", "красных"),
-    "green": ((40, 165, 60), "зелёный", "зелёная", "зелёное", "зелёных"),
-    "blue": ((35, 75, 215), "синий", "синяя", "синее", "синих"),
-    "yellow": ((240, 210, 40), "жёлтый", "жёлтая", "жёлтое", "жёлтых"),
-    "white": ((250, 250, 250), "белый", "белая", "белое", "белых"),
-    "black": ((20, 20, 20), "чёрный", "чёрная", "чёрное", "чёрных"),
-    "orange": ((245, 130, 20), "оранжевый", "оранжевая", "оранжевое", "оранжевых"),
-    "purple": ((130, 40, 170), "фиолетовый", "фиолетовая", "фиолетовое", "фиолетовых"),
-    "pink": ((245, 140, 190), "розовый", "розовая", "розовое", "розовых"),
+COLOURS = {  # name: (rgb, Russian masculine, feminine, neuter)
+    "red": ((220, 40, 40), "красный", "красная", "красное"),
+    "green": ((40, 170, 60), "зелёный", "зелёная", "зелёное"),
+    "blue": ((40, 80, 220), "синий", "синяя", "синее"),
+    "yellow": ((235, 205, 40), "жёлтый", "жёлтая", "жёлтое"),
+    "white": ((245, 245, 245), "белый", "белая", "белое"),
+    "black": ((25, 25, 25), "чёрный", "чёрная", "чёрное"),
 }
-#: name: (English plural, Russian nominative, gender m/f/n, genitive plural).
-SHAPES: dict[str, tuple[str, str, str, str]] = {
-    "circle": ("circles", "круг", "m", "кругов"),
-    "square": ("squares", "квадрат", "m", "квадратов"),
-    "triangle": ("triangles", "треугольник", "m", "треугольников"),
-    "diamond": ("diamonds", "ромб", "m", "ромбов"),
-    "hexagon": ("hexagons", "шестиугольник", "m", "шестиугольников"),
-    "cross": ("crosses", "крест", "m", "крестов"),
-    "star": ("stars", "звезда", "f", "звёзд"),
-    "arrow": ("arrows", "стрелка", "f", "стрелок"),
-    "ring": ("rings", "кольцо", "n", "колец"),
-    "heart": ("hearts", "сердце", "n", "сердец"),
+SHAPES = {  # name: (Russian nominative, gender, genitive plural)
+    "circle": ("круг", "m", "кругов"),
+    "square": ("квадрат", "m", "квадратов"),
+    "triangle": ("треугольник", "m", "треугольников"),
+    "star": ("звезда", "f", "звёзд"),
+    "ring": ("кольцо", "n", "колец"),
 }
-#: name: Russian (masculine, feminine, neuter).
-SIZES: dict[str, tuple[str, str, str]] = {
-    "small": ("маленький", "маленькая", "маленькое"),
-    "big": ("большой", "большая", "большое"),
-}
-#: side: (English phrase, Russian adverb).
-SIDES: dict[str, tuple[str, str]] = {"left": ("on the left", "слева"), "right": ("on the right", "справа")}
+SIZES = {"small": ("маленький", "маленькая", "маленькое"), "big": ("большой", "большая", "большое")}
 GENDER_INDEX = {"m": 0, "f": 1, "n": 2}
-BACKGROUNDS = (
-    (196, 196, 196), (170, 188, 208), (214, 200, 168), (118, 118, 118),
-    (176, 206, 178), (92, 102, 124), (208, 178, 160), (150, 160, 110),
-)
-#: Object centres left of this fraction of the width are "left", right of 1 - it "right".
-SIDE_BAND = 0.42
+BACKGROUNDS = ((200, 200, 200), (170, 190, 210), (215, 200, 170), (120, 120, 120))
 
 
 @dataclass(frozen=True)
 class SceneObject:
-    """One drawn object.  ``box`` is the tight ``[x, y, w, h]`` pixel box of its drawn pixels."""
-
     shape: str
     colour: str
     size: str
-    box: tuple[int, int, int, int]
-
-    @property
-    def side(self) -> str | None:
-        """``left``, ``right``, or ``None`` near the centre (too close to call)."""
-        centre = (self.box[0] + self.box[2] / 2) / SIZE
-        return "left" if centre < SIDE_BAND else "right" if centre > 1 - SIDE_BAND else None
+    box: tuple[int, int, int, int]  # x, y, w, h in pixels
 
 
-@dataclass(frozen=True)
-class Description:
-    """A shape with optional colour, size and side; unset attributes match anything."""
-
-    shape: str
-    colour: str | None = None
-    size: str | None = None
-    side: str | None = None
-
-    def matches(self, obj: SceneObject) -> bool | None:
-        """Whether ``obj`` is referred to; ``None`` when the side makes it ambiguous."""
-        if obj.shape != self.shape or self.colour not in (None, obj.colour) or self.size not in (None, obj.size):
-            return False
-        if self.side is None:
-            return True
-        return None if obj.side is None else obj.side == self.side
-
-    def boxes(self, objects: list[SceneObject]) -> list[list[int]] | None:
-        """Boxes of the matching objects, or ``None`` if any object is ambiguous."""
-        verdicts = [self.matches(o) for o in objects]
-        if any(v is None for v in verdicts):
-            return None
-        return [list(o.box) for o, v in zip(objects, verdicts) if v]
-
-    def phrase(self, lang: str, *, article: bool = True) -> str:
-        """The description in English ("a small red circle on the left") or Russian."""
-        if lang == "en":
-            words = [w for w in (self.size, self.colour, self.shape) if w]
-            if article:
-                words.insert(0, "an" if words[0][0] in "aeiou" else "a")
-            if self.side:
-                words.append(SIDES[self.side][0])
-            return " ".join(words)
-        noun, gender = SHAPES[self.shape][1], GENDER_INDEX[SHAPES[self.shape][2]]
-        words = [SIZES[self.size][gender]] if self.size else []
-        words += [COLOURS[self.colour][1 + gender]] if self.colour else []
-        words.append(noun)
-        if self.side:
-            words.append(SIDES[self.side][1])
-        return " ".join(words)
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return not (a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1])
 
 
-def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int], gap: int = 4) -> bool:
-    return not (a[0] + a[2] + gap <= b[0] or b[0] + b[2] + gap <= a[0]
-                or a[1] + a[3] + gap <= b[1] or b[1] + b[3] + gap <= a[1])
+def make_scene(rng: random.Random) -> tuple[list[SceneObject], tuple[int, int, int]]:
+    """2–6 non-overlapping objects and a background colour."""
+    objects: list[SceneObject] = []
+    for _ in range(rng.randint(2, 6)):
+        for _attempt in range(30):
+            size = rng.choice(list(SIZES))
+            side = rng.randint(24, 40) if size == "small" else rng.randint(56, 80)
+            box = (rng.randint(2, SIZE - side - 2), rng.randint(2, SIZE - side - 2), side, side)
+            if not any(_overlaps(box, o.box) for o in objects):
+                objects.append(SceneObject(rng.choice(list(SHAPES)), rng.choice(list(COLOURS)), size, box))
+                break
+    return objects, rng.choice(BACKGROUNDS)
 
 
-def _draw_shape(draw: Any, shape: str, x: int, y: int, s: int, fill: Any) -> None:
-    """Draw ``shape`` filling the square (x, y, s, s)."""
-    cx, cy, r = x + s / 2, y + s / 2, s / 2
-    if shape == "circle":
-        draw.ellipse((x, y, x + s - 1, y + s - 1), fill=fill)
-    elif shape == "square":
-        draw.rectangle((x, y, x + s - 1, y + s - 1), fill=fill)
-    elif shape == "triangle":
-        draw.polygon([(cx, y), (x, y + s - 1), (x + s - 1, y + s - 1)], fill=fill)
-    elif shape == "diamond":
-        draw.polygon([(cx, y), (x + s - 1, cy), (cx, y + s - 1), (x, cy)], fill=fill)
-    elif shape == "hexagon":
-        draw.regular_polygon((cx, cy, r), 6, fill=fill)
-    elif shape == "cross":
-        t = s / 3
-        draw.rectangle((x + t, y, x + 2 * t - 1, y + s - 1), fill=fill)
-        draw.rectangle((x, y + t, x + s - 1, y + 2 * t - 1), fill=fill)
-    elif shape == "star":
-        draw.regular_polygon((cx, cy, r), 5, fill=fill)
-        draw.regular_polygon((cx, cy, r), 5, rotation=36, fill=fill)
-    elif shape == "arrow":
-        draw.rectangle((x, y + s * 0.35, x + s * 0.55, y + s * 0.65), fill=fill)
-        draw.polygon([(x + s * 0.5, y + s * 0.1), (x + s - 1, cy), (x + s * 0.5, y + s * 0.9)], fill=fill)
-    elif shape == "ring":
-        draw.ellipse((x, y, x + s - 1, y + s - 1), outline=fill, width=max(4, s // 6))
-    else:  # heart
-        q = s / 4
-        draw.ellipse((x, y + q * 0.3, x + 2 * q + 1, y + 2.3 * q), fill=fill)
-        draw.ellipse((x + 2 * q - 1, y + q * 0.3, x + s - 1, y + 2.3 * q), fill=fill)
-        draw.polygon([(x + 0.15 * q, y + 1.7 * q), (x + s - 1 - 0.15 * q, y + 1.7 * q), (cx, y + s - 1)], fill=fill)
-
-
-def make_scene(rng: random.Random) -> tuple[list[SceneObject], dict[str, Any]]:
-    """2–6 non-touching objects and a background specification.
-
-    Shapes and colours come from a small per-scene palette, so several objects often share a
-    shape or a colour (descriptions with several boxes).  Boxes are the tight boxes of the drawn
-    pixels.
-    """
-    from PIL import Image, ImageDraw
-
-    shapes = rng.sample(list(SHAPES), rng.randint(2, 4))
-    colours = rng.sample(list(COLOURS), rng.randint(2, 4))
-    while True:
-        objects: list[SceneObject] = []
-        for _ in range(rng.randint(2, 6)):
-            for _attempt in range(30):
-                size = rng.choice(list(SIZES))
-                side = rng.randint(20, 38) if size == "small" else rng.randint(56, 84)
-                x, y = rng.randint(3, SIZE - side - 3), rng.randint(3, SIZE - side - 3)
-                shape = rng.choice(shapes)
-                mask = Image.new("1", (SIZE, SIZE), 0)
-                _draw_shape(ImageDraw.Draw(mask), shape, x, y, side, 1)
-                x0, y0, x1, y1 = mask.getbbox()
-                box = (x0, y0, x1 - x0, y1 - y0)
-                if not any(_overlaps(box, o.box) for o in objects):
-                    objects.append(SceneObject(shape, rng.choice(colours), size, box))
-                    break
-        if len(objects) >= 2:
-            break
-    background = {
-        "kind": rng.choice(["plain", "vertical", "horizontal"]),
-        "colours": rng.sample(BACKGROUNDS, 2),
-        "lines": [tuple(rng.randint(0, SIZE) for _ in range(4)) for _ in range(rng.randint(0, 3))],
-        "jitter": [tuple(rng.randint(-14, 14) for _ in range(3)) for _ in objects],
-    }
-    return objects, background
-
-
-def render_scene(objects: list[SceneObject], background: dict[str, Any]) -> Any:
+def render_scene(objects: list[SceneObject], background: tuple[int, int, int], rng: random.Random) -> Any:
     """Draw the scene as an RGB ``PIL.Image`` of SIZE×SIZE pixels."""
     from PIL import Image, ImageDraw
 
-    first, second = background["colours"]
-    image = Image.new("RGB", (SIZE, SIZE), first)
-    if background["kind"] != "plain":
-        ramp = Image.linear_gradient("L").resize((SIZE, SIZE))
-        if background["kind"] == "horizontal":
-            ramp = ramp.transpose(Image.Transpose.ROTATE_90)
-        image = Image.composite(Image.new("RGB", (SIZE, SIZE), second), image, ramp)
+    image = Image.new("RGB", (SIZE, SIZE), background)
     draw = ImageDraw.Draw(image)
-    for line in background["lines"]:  # thin distractor lines, a shade darker than the background
-        draw.line(line, fill=tuple(max(0, c - 45) for c in first), width=1)
-    for obj, jitter in zip(objects, background["jitter"]):
-        rgb = tuple(min(255, max(0, c + j)) for c, j in zip(COLOURS[obj.colour][0], jitter))
-        mask = Image.new("1", (SIZE, SIZE), 0)
+    for obj in objects:
         x, y, w, h = obj.box
-        # redraw in the generating square: the tight box came from this same square
-        _redraw(mask, obj)
-        image.paste(rgb, (0, 0, SIZE, SIZE), mask)
+        fill = COLOURS[obj.colour][0]
+        if obj.shape == "circle":
+            draw.ellipse((x, y, x + w - 1, y + h - 1), fill=fill)
+        elif obj.shape == "square":
+            draw.rectangle((x, y, x + w - 1, y + h - 1), fill=fill)
+        elif obj.shape == "triangle":
+            draw.polygon([(x + w / 2, y), (x, y + h - 1), (x + w - 1, y + h - 1)], fill=fill)
+        elif obj.shape == "ring":
+            draw.ellipse((x, y, x + w - 1, y + h - 1), outline=fill, width=max(4, w // 6))
+        else:  # star
+            draw.regular_polygon((x + w / 2, y + h / 2, w / 2), 5, fill=fill)
+            draw.regular_polygon((x + w / 2, y + h / 2, w / 2), 5, rotation=36, fill=fill)
+    for _ in range(rng.randint(0, 3)):  # distractor lines
+        draw.line([(rng.randint(0, SIZE), rng.randint(0, SIZE)), (rng.randint(0, SIZE), rng.randint(0, SIZE))],
+                  fill=tuple(max(0, c - 40) for c in background), width=1)
     return image
 
 
-def _redraw(mask: Any, obj: SceneObject) -> None:
-    from PIL import ImageDraw
+def _phrase(shape: str, colour: str | None, size: str | None, lang: str) -> str:
+    if lang == "en":
+        words = ["a"] + ([size] if size else []) + ([colour] if colour else []) + [shape]
+        return " ".join(words)
+    noun, gender, _ = SHAPES[shape]
+    g = GENDER_INDEX[gender]
+    words = ([SIZES[size][g]] if size else []) + ([COLOURS[colour][1 + g]] if colour else []) + [noun]
+    return " ".join(words)
 
-    ImageDraw.Draw(mask).bitmap((0, 0), obj_mask(obj), fill=1)
+
+def describe(objects: list[SceneObject], rng: random.Random, lang: str) -> dict[str, list[list[int]]]:
+    """Positive descriptions (with every matching box) and negatives (with no box)."""
+    described: dict[str, list[list[int]]] = {}
+    keys = set()
+    for obj in objects:
+        for use_size in (False, True):
+            keys.add((obj.shape, obj.colour, obj.size if use_size else None))
+    for shape, colour, size in sorted(keys, key=str):
+        boxes = [list(o.box) for o in objects
+                 if o.shape == shape and o.colour == colour and (size is None or o.size == size)]
+        described[_phrase(shape, colour, size, lang)] = boxes
+    positives = list(described)
+    rng.shuffle(positives)
+    chosen = {k: described[k] for k in positives[:10]}
+    present = {(o.shape, o.colour) for o in objects}
+    negatives: dict[str, list[list[int]]] = {}
+    for _attempt in range(40):
+        if len(negatives) >= min(10, max(3, len(chosen))):
+            break
+        if rng.random() < 0.6:  # swap the colour of a present shape
+            obj = rng.choice(objects)
+            colour = rng.choice([c for c in COLOURS if (obj.shape, c) not in present])
+            phrase = _phrase(obj.shape, colour, None, lang)
+        else:  # name a shape that is absent
+            absent = [s for s in SHAPES if s not in {o.shape for o in objects}]
+            if not absent:
+                continue
+            phrase = _phrase(rng.choice(absent), rng.choice(list(COLOURS)), None, lang)
+        if phrase not in chosen:
+            negatives[phrase] = []
+    return {**chosen, **negatives}
 
 
-_MASKS: dict[SceneObject, Any] = {}
-
-
-def obj_mask(obj: SceneObject) -> Any:
-    """The object's drawn pixels as a mode ``1`` image (kept from :func:`make_scene`)."""
-    return _MASKS[obj]
+def questions(objects: list[SceneObject], rng: random.Random, lang: str, count: int) -> list[tuple[str, str]]:
+    """``count`` (question, normalised answer) pairs of the challenge's kinds."""
+    out: list[tuple[str, str]] = []
+    shapes_present = sorted({o.shape for o in objects})
+    attempts = 0
+    while len(out) < count and attempts < 50 * count:
+        attempts += 1
+        kind = rng.choice(["yesno", "count", "colour", "shape"])
+        if kind == "yesno":
+            shape = rng.choice(list(SHAPES))
+            colour = rng.choice(list(COLOURS))
+            yes = any(o.shape == shape and o.colour == colour for o in objects)
+            if lang == "en":
+                out.append((f"Is there {_phrase(shape, colour, None, 'en')}?", "yes" if yes else "no"))
+            else:
+                out.append((f"Есть ли на картинке {_phrase(shape, colour, None, 'ru')}?", "да" if yes else "нет"))
+        elif kind == "count":
+            shape = rng.choice(list(SHAPES))
+            n = str(sum(o.shape == shape for o in objects))
+            out.append((f"How many {shape}s are there?" if lang == "en"
+                        else f"Сколько {SHAPES[shape][2]} на картинке?", n))
+        elif kind == "colour":
+            shape = rng.choice(shapes_present)
+            colours = sorted({o.colour for o in objects if o.shape == shape})
+            if len(colours) > 1:
+                continue  # ambiguous: draw another question
+            answer = colours[0] if lang == "en" else COLOURS[colours[0]][1]
+            out.append((f"What colour is the {shape}?" if lang == "en"
+                        else f"Какого цвета {SHAPES[shape][0]}?", answer))
+        else:
+            leftmost = min(objects, key=lambda o: o.box[0])
+            answer = leftmost.shape if lang == "en" else SHAPES[leftmost.shape][0]
+            out.append(("What shape is furthest to the left?" if lang == "en"
+                        else "Какая фигура левее всех?", answer))
+    return out
