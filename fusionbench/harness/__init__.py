@@ -1,0 +1,1 @@
+"""The private-style evaluation harness (work in progress: safe unpacking of submissions)."""
