@@ -42,10 +42,12 @@ def load_dataset(
     Args:
         config: ``htr``, ``zsod``, ``vqa`` or ``c2c`` (official names work too).
         split: a split name, or ``None`` for all splits (a ``DatasetDict``).
-        source: ``"sample"`` (the shipped benchmark) or ``"data_dir"``; passing ``data_dir``
-            selects ``"data_dir"``.
-        data_dir: a folder in the challenge layout (``input/`` plus ``true_<TASK>.json``); it
-            becomes the ``test`` split.
+        source: ``"sample"`` (the shipped benchmark), ``"data_dir"``, or a public source:
+            ``"fusionbrain"`` (the organisers' files), ``"avatar"``, ``"visual_genome"``,
+            ``"vqa_v2"``, ``"school_notebooks"``.
+        data_dir: with the sample source, a folder in the challenge layout (``input/`` plus
+            ``true_<TASK>.json``) that becomes the ``test`` split; with a public source, a local
+            mirror of its files (looked up by original file name before downloading).
         streaming: return an ``IterableDataset`` (no cache is written).
         cache_dir: where ``datasets`` keeps prepared data.
 
@@ -55,7 +57,8 @@ def load_dataset(
     from fusionbench.data.builders.base import directory_fingerprint
 
     if data_dir is not None:
-        source = "data_dir"
+        if source == "sample":
+            source = "data_dir"  # a challenge-layout folder; other sources read it as a local mirror
         data_dir = os.fspath(data_dir)
         if not os.path.isdir(data_dir):
             raise FusionBenchError(f"data_dir not found: {data_dir}")

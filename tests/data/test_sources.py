@@ -102,3 +102,39 @@ def test_school_notebooks_crops_transcribed_words(tmp_path):
     })
     [row] = school_notebooks.rows(tmp_path / "annotations.json", tmp_path / "images")
     assert row["text"] == "слово" and row["language"] == "ru" and row["image"].size == (30, 20)
+
+
+def test_public_sources_load_through_the_builders_from_a_local_mirror(tmp_path):
+    import zipfile
+
+    import fusionbench
+
+    mirror = tmp_path / "mirror"
+    dump(mirror / "CodeToCodeTranslation_train_java_python.jsonl",
+         [{"java": "int f ( ) { }", "python": "def f ( ) : NEW_LINE INDENT pass NEW_LINE DEDENT"}], lines=True)
+    # the organisers' sample_data archives, as zips
+    inner = tmp_path / "inner"
+    dump(inner / "input/C2C/requests.json", {"0": "int g ( ) { }"})
+    dump(inner / "true/true_C2C.json", {"0": "def g ( ) : NEW_LINE INDENT pass NEW_LINE DEDENT"})
+    for name, folder in (("input.zip", inner / "input"), ("true.zip", inner / "true")):
+        with zipfile.ZipFile(mirror / name, "w") as zf:
+            for file in folder.rglob("*"):
+                zf.write(file, file.relative_to(folder.parent))
+    ds = fusionbench.load_dataset("c2c", source="fusionbrain", data_dir=mirror, cache_dir=tmp_path / "hf")
+    assert ds["train"][0]["java"] == "int f ( ) { }" and ds["test"][0]["java"] == "int g ( ) { }"
+
+    avatar_dir = tmp_path / "avatar"
+    for stem in ("train", "valid", "test"):
+        dump(avatar_dir / f"{stem}.jsonl", [{"id": stem, "java": ["j"], "python": ["p"]}], lines=True)
+    ds = fusionbench.load_dataset("c2c", source="avatar", data_dir=avatar_dir, cache_dir=tmp_path / "hf")
+    assert {k: v[0]["id"] for k, v in ds.items()} == {"train": "train", "validation": "valid", "test": "test"}
+
+
+def test_source_without_the_task_and_missing_mirror_are_clear_errors(tmp_path):
+    import fusionbench
+    from fusionbench.errors import FusionBenchError
+
+    with pytest.raises(FusionBenchError, match="has no C2C data"):
+        fusionbench.load_dataset("c2c", source="vqa_v2", data_dir=tmp_path, cache_dir=tmp_path / "hf")
+    with pytest.raises(FusionBenchError, match="AVATAR data folder"):
+        fusionbench.load_dataset("c2c", source="avatar", cache_dir=tmp_path / "hf2")

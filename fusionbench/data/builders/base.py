@@ -13,8 +13,9 @@ from fusionbench.errors import FusionBenchError
 
 __all__ = ["SOURCES", "FusionBenchConfig", "ChallengeLayoutBuilder", "directory_fingerprint"]
 
-#: Sources a config can read so far.
-SOURCES = ("sample", "data_dir")
+#: Sources a config can read: the shipped sample, a local challenge-layout folder, and the public
+#: sources (each provides some tasks, see ``fusionbench.data.source_splits.SOURCES_BY_TASK``).
+SOURCES = ("sample", "data_dir", "fusionbrain", "avatar", "visual_genome", "vqa_v2", "school_notebooks")
 
 
 def directory_fingerprint(directory: str | Path) -> str:
@@ -72,17 +73,32 @@ class ChallengeLayoutBuilder(datasets.GeneratorBasedBuilder):
                 datasets.SplitGenerator(name=datasets.Split.TEST,
                                         gen_kwargs={"directory": str(frozen_split("test")), "split": "test"}),
             ]
-        return [datasets.SplitGenerator(name=datasets.Split.TEST,
-                                        gen_kwargs={"directory": self.config.data_dir, "split": "test"})]
+        if self.config.source == "data_dir":
+            return [datasets.SplitGenerator(name=datasets.Split.TEST,
+                                            gen_kwargs={"directory": self.config.data_dir, "split": "test"})]
+        from fusionbench.data.source_splits import SOURCES_BY_TASK, split_kwargs
 
-    def _generate_examples(self, directory: str | None, split: str):
+        if self.config.source not in SOURCES_BY_TASK[self.TASK]:
+            valid = ", ".join(("sample", "data_dir", *SOURCES_BY_TASK[self.TASK]))
+            raise FusionBenchError(f"source {self.config.source!r} has no {self.TASK} data; for {self.TASK} use {valid}")
+        splits = split_kwargs(self.TASK, self.config.source, dl_manager, self.config.data_dir)
+        return [datasets.SplitGenerator(name=name, gen_kwargs={"directory": None, "split": name, "source_kwargs": kw})
+                for name, kw in splits.items()]
+
+    def _generate_examples(self, directory: str | None, split: str, source_kwargs: dict | None = None):
         from fusionbench.data.challenge import read_split
 
-        if directory is None:  # the sample's train split is generated on first use
-            from fusionbench.data.sample_source import train_split
+        if source_kwargs is not None:
+            from fusionbench.data.source_splits import source_rows
 
-            directory = str(train_split())
-        for index, row in enumerate(read_split(directory, self.TASK)):
+            rows = source_rows(self.TASK, **source_kwargs)
+        else:
+            if directory is None:  # the sample's train split is generated on first use
+                from fusionbench.data.sample_source import train_split
+
+                directory = str(train_split())
+            rows = read_split(directory, self.TASK)
+        for index, row in enumerate(rows):
             yield f"{split}-{index}", self.to_example(row)
 
     def to_example(self, row: dict[str, Any]) -> dict[str, Any]:
