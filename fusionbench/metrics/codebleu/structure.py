@@ -12,10 +12,10 @@ from typing import Any
 
 try:  # normal package import
     from fusionbench.metrics.codebleu.dataflow import data_flow, dataflow_counts
-    from fusionbench.metrics.codebleu.syntax import subtree_sexps
+    from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast
 except ImportError:  # loaded by file path inside the legacy helper environment
     from dataflow import data_flow, dataflow_counts  # type: ignore[no-redef]
-    from syntax import subtree_sexps  # type: ignore[no-redef]
+    from syntax import subtree_sexps, subtree_sexps_fast  # type: ignore[no-redef]
 
 __all__ = ["StructuralCounts", "structural_counts"]
 
@@ -46,7 +46,8 @@ def structural_counts(
         if code not in cache:
             source = transform(code) if transform else code
             root = parse(source).root_node
-            subtrees = subtree_sexps(root, sexp)
+            # modern runtime: all S-expressions cut from one str(root) (same multiset as str(node))
+            subtrees = subtree_sexps_fast(root) if sexp is str else subtree_sexps(root, sexp)
             cache[code] = (subtrees, set(subtrees), data_flow(source, root, parents=parents))
         return cache[code]
 
