@@ -95,17 +95,20 @@ def iou(box_a: Box, box_b: Box) -> float:
 
 
 def _official_counts(pred: list[Box], ref: list[Box], threshold: float) -> ZsODStats:
-    tp = fp = 0
-    previous: Box | None = None
+    # The official code groups consecutive predictions equal to the run's first box and counts a
+    # run as a TP if ANY member hits: members compare equal as lists yet can differ in IoU
+    # (an int 2**53 and its float rounding give different corner arithmetic).
+    runs: list[bool] = []
+    first: Box | None = None
     for box in pred:
-        if previous is not None and box == previous:
-            continue  # a run of consecutive equal boxes is one group in the official code
-        previous = box
-        if any(iou(box, target) >= threshold for target in ref):
-            tp += 1
+        hit = any(iou(box, target) >= threshold for target in ref)
+        if first is not None and box == first:
+            runs[-1] = runs[-1] or hit
         else:
-            fp += 1
-    return ZsODStats(tp=tp, fp=fp, fn=max(0, len(ref) - len(pred)))
+            first = box
+            runs.append(hit)
+    tp = sum(runs)
+    return ZsODStats(tp=tp, fp=len(runs) - tp, fn=max(0, len(ref) - len(pred)))
 
 
 def _one_to_one_counts(pred: list[Box], ref: list[Box], threshold: float) -> ZsODStats:

@@ -23,6 +23,15 @@ def test_int_and_float_boxes_are_equal_for_the_run_rule():
     assert zsod_stats([[1, 1, 10, 10], [1.0, 1.0, 10.0, 10.0]], REF) == ZsODStats(tp=1)
 
 
+def test_a_run_is_a_hit_if_any_member_hits():
+    # equal as lists, but the float corner 2**53 + 3 rounds while the int one is exact
+    ref = [[2**53, 0, 4, 2.25]]
+    as_float, as_int = [float(2**53), 0.0, 3.0, 1.0], [2**53, 0, 3, 1]
+    assert as_float == as_int and iou(as_float, ref[0]) < 0.5 <= iou(as_int, ref[0])
+    assert zsod_stats([as_float, as_int], ref) == ZsODStats(tp=1)
+    assert zsod_stats([as_int, as_float], ref) == ZsODStats(tp=1)
+
+
 def test_several_predictions_on_one_reference_are_all_true_positives():
     assert zsod_stats([HIT, [0, 0, 10, 10]], REF) == ZsODStats(tp=2)
 
