@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fusionbench.errors import FormatError, FusionBenchError, json_path
+from fusionbench.formats import VQA_LANGUAGES
 from fusionbench.metrics.accumulator import Accumulator, ItemStats
 from fusionbench.metrics.keys import require_equal_keys
 from fusionbench.metrics.result import TaskScore
@@ -26,7 +27,7 @@ from fusionbench.signature import format_signature
 
 __all__ = ["VQAAccumulator", "VQAStats", "normalize_answer", "score_vqa", "vqa_item_stats", "vqa_score", "vqa_stats"]
 
-LANGUAGES = ("en", "ru")
+LANGUAGES = VQA_LANGUAGES  # one definition, shared with file validation
 
 
 @dataclass(frozen=True)
