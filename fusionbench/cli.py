@@ -42,7 +42,11 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--tasks", help="comma-separated tasks to score, e.g. C2C,HTR (default: all with references)")
     score.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     score.add_argument("--out", metavar="FILE", help="also write the JSON report to FILE (atomically)")
-    ext = score.add_argument_group("extensions (each changes the signature)")
+    _add_extensions(score)
+
+
+def _add_extensions(parser: argparse.ArgumentParser) -> None:
+    ext = parser.add_argument_group("extensions (each changes the signature)")
     ext.add_argument("--by-language", action="store_true", help="per-language breakdowns (HTR, zsOD, VQA)")
     ext.add_argument("--htr-error-rates", action="store_true", help="also report HTR character/word error rates")
     ext.add_argument("--zsod-matching", choices=["official", "one_to_one"], default="official",
@@ -56,6 +60,15 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
     ext.add_argument("--c2c-grammar", metavar="PATH",
                      help="an old compiled tree-sitter grammar (e.g. the 2021 my-languages.so): "
                           "parse with py-tree-sitter 0.2.0 in a cached helper venv")
+
+
+def _extension_options(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "by_language": args.by_language, "htr_error_rates": args.htr_error_rates,
+        "zsod_matching": args.zsod_matching, "vqa_normalize_references": args.vqa_normalize_references,
+        "c2c_detokenize": args.c2c_detokenize, "c2c_dataflow_parents": args.c2c_dataflow_parents,
+        "c2c_grammar": args.c2c_grammar,
+    }
 
 
 def _add_export(subparsers: argparse._SubParsersAction) -> None:
@@ -98,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_score(subparsers)
     _add_export(subparsers)
     _add_audit(subparsers)
+    from fusionbench.cli_harness import add_harness_commands
+
+    add_harness_commands(subparsers)
     return parser
 
 
@@ -105,18 +121,7 @@ def _run_score(args: argparse.Namespace) -> int:
     from fusionbench.evaluation import evaluate
     from fusionbench.jsonio import write_json_atomic
 
-    report = evaluate(
-        args.pred_dir,
-        args.ref_dir,
-        tasks=args.tasks,
-        by_language=args.by_language,
-        htr_error_rates=args.htr_error_rates,
-        zsod_matching=args.zsod_matching,
-        vqa_normalize_references=args.vqa_normalize_references,
-        c2c_detokenize=args.c2c_detokenize,
-        c2c_dataflow_parents=args.c2c_dataflow_parents,
-        c2c_grammar=args.c2c_grammar,
-    )
+    report = evaluate(args.pred_dir, args.ref_dir, tasks=args.tasks, **_extension_options(args))
     payload = report.to_dict()
     if args.out:
         write_json_atomic(args.out, payload)
@@ -174,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_INPUT
         runners = {"export": _run_export, "audit": _run_audit, "score": _run_score}
+        if args.command not in runners:
+            return args.handler(args)
         return runners[args.command](args)
     except FusionBenchError as exc:
         message = " ".join(str(exc).split())  # exactly one line

@@ -9,11 +9,12 @@ from typing import Any
 
 from fusionbench.errors import FusionBenchError, MissingFileError
 from fusionbench.formats import read_task_file, tasks_in_directory, validate
+from fusionbench.metrics.accumulator import Accumulator
 from fusionbench.metrics.result import TaskScore
 from fusionbench.report import Report
 from fusionbench.tasks import TASK_ORDER, get_task
 
-__all__ = ["OPTION_DEFAULTS", "evaluate", "score_task"]
+__all__ = ["OPTION_DEFAULTS", "accumulator_for", "evaluate", "score_task"]
 
 #: Every option ``evaluate`` accepts, with its default (the official behaviour).
 OPTION_DEFAULTS: dict[str, Any] = {
@@ -45,6 +46,29 @@ def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def accumulator_for(task: str, **options: Any) -> Accumulator[Any]:
+    """A fresh streaming accumulator of one task, configured by :data:`OPTION_DEFAULTS`-style options."""
+    opts = _check_options(options)
+    name = get_task(task).name
+    if name == "HTR":
+        from fusionbench.metrics.htr import HTRAccumulator
+
+        return HTRAccumulator(by_language=opts["by_language"], error_rates=opts["htr_error_rates"])
+    if name == "zsOD":
+        from fusionbench.metrics.zsod import ZsODAccumulator
+
+        return ZsODAccumulator(by_language=opts["by_language"], matching=opts["zsod_matching"])
+    if name == "VQA":
+        from fusionbench.metrics.vqa import VQAAccumulator
+
+        return VQAAccumulator(by_language=opts["by_language"], normalize_references=opts["vqa_normalize_references"])
+    from fusionbench.metrics.codebleu import CodeBLEUAccumulator
+
+    return CodeBLEUAccumulator(
+        detokenize=opts["c2c_detokenize"], dataflow_parents=opts["c2c_dataflow_parents"], grammar=opts["c2c_grammar"],
+    )
+
+
 def score_task(task: str, predictions: Objects, references: Objects, **options: Any) -> TaskScore:
     """Score one task on already validated official objects.
 
@@ -54,29 +78,9 @@ def score_task(task: str, predictions: Objects, references: Objects, **options: 
         references: the parsed ``true_<TASK>.json``.
         **options: see :data:`OPTION_DEFAULTS`.
     """
-    opts = _check_options(options)
-    name = get_task(task).name
-    if name == "HTR":
-        from fusionbench.metrics.htr import score_htr
-
-        return score_htr(predictions, references, by_language=opts["by_language"], error_rates=opts["htr_error_rates"])
-    if name == "zsOD":
-        from fusionbench.metrics.zsod import score_zsod
-
-        return score_zsod(predictions, references, by_language=opts["by_language"], matching=opts["zsod_matching"])
-    if name == "VQA":
-        from fusionbench.metrics.vqa import score_vqa
-
-        return score_vqa(
-            predictions, references, by_language=opts["by_language"],
-            normalize_references=opts["vqa_normalize_references"],
-        )
-    from fusionbench.metrics.codebleu import score_c2c
-
-    return score_c2c(
-        predictions, references, detokenize=opts["c2c_detokenize"],
-        dataflow_parents=opts["c2c_dataflow_parents"], grammar=opts["c2c_grammar"],
-    )
+    accumulator = accumulator_for(task, **options)
+    accumulator.update(predictions, references)
+    return accumulator.compute()
 
 
 def _is_path(value: Any) -> bool:

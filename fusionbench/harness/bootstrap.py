@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["flatten_stats", "unflatten_stats", "bootstrap_scores", "confidence_interval", "bootstrap_report"]
+__all__ = ["bootstrap_report", "bootstrap_scores", "confidence_interval", "flatten_stats", "unflatten_stats"]
 
 
 def flatten_stats(stats: Any) -> list[float]:

@@ -66,7 +66,11 @@ class Accumulator(ABC, Generic[S]):
 
     def update(self, predictions: Mapping[str, Any], references: Mapping[str, Any]) -> None:
         """Add one batch (official prediction and reference objects with equal key sets)."""
-        batch = list(self.item_stats(predictions, references))  # validate whole batch first
+        self.add(list(self.item_stats(predictions, references)))  # validate whole batch first
+
+    def add(self, batch: Iterable[ItemStats[S]]) -> None:
+        """Add already computed per-item statistics (e.g. kept for a bootstrap)."""
+        batch = list(batch)
         for item in batch:
             self.total = self.total + item.stats
             if item.language is not None:

@@ -1,0 +1,102 @@
+"""Where a run's inputs and answers come from, and their content hashes.
+
+``--data sample`` is the shipped sample benchmark (``validation``/``test`` frozen in the package,
+``train`` generated into the cache).  ``--data DIR`` is a split in the challenge layout: ``DIR``
+(or ``DIR/<split>``) holds ``input/`` and the answers, either as ``true_<TASK>.json`` beside
+``input/`` or in ``answers/`` (the layout ``fusionbench export challenge`` writes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from fusionbench.errors import MissingFileError
+from fusionbench.formats import find_task_file, tasks_in_directory
+
+__all__ = ["DataSplit", "hash_file", "hash_tree", "resolve_data"]
+
+
+@dataclass(frozen=True)
+class DataSplit:
+    """One split: ``inputs`` (what a submission sees) and ``references`` (a folder of true files)."""
+
+    source: str  # "sample" or "dir"
+    location: str  # "sample" or the folder given
+    split: str
+    inputs: Path
+    references: Path
+
+    def tasks(self) -> list[str]:
+        """The tasks with a reference file, in report order."""
+        return tasks_in_directory(self.references, "reference")
+
+    def reference_file(self, task: str) -> Path:
+        found = find_task_file(self.references, task, "reference")
+        if found is None:
+            raise MissingFileError(f"no reference file for {task}", file=str(self.references))
+        return found
+
+    def identity(self, tasks: list[str]) -> dict[str, object]:
+        """Source, split and content hashes of the inputs and of each task's reference file."""
+        return {
+            "source": self.source,
+            "location": self.location,
+            "split": self.split,
+            "inputs_sha256": {task: hash_tree(self.inputs / task) for task in tasks},
+            "references_sha256": {task: hash_file(self.reference_file(task)) for task in tasks},
+        }
+
+
+def resolve_data(data: str | os.PathLike[str], split: str = "test") -> DataSplit:
+    """Resolve ``sample`` or a challenge-layout folder to a :class:`DataSplit`.
+
+    Raises:
+        MissingFileError: the folder has no ``input/`` or no reference files.
+    """
+    if str(data) == "sample":
+        from fusionbench.data.sample_source import frozen_split, train_split
+
+        if split == "train":
+            folder = train_split()
+        elif split in ("validation", "test"):
+            folder = frozen_split(split)
+        else:
+            raise MissingFileError(f"the sample benchmark has no split {split!r}", file="sample",
+                                   expected="train, validation or test")
+        return DataSplit("sample", "sample", split, folder / "input", folder)
+    root = Path(data).resolve()
+    for folder in (root / split, root):
+        if (folder / "input").is_dir():
+            break
+    else:
+        raise MissingFileError("no input/ folder (challenge layout) in the data folder", file=str(root),
+                               expected=f"{root}/input or {root}/{split}/input")
+    references = folder / "answers" if tasks_in_directory(folder / "answers", "reference") else folder
+    if not tasks_in_directory(references, "reference"):
+        raise MissingFileError("no true_<TASK>.json reference file beside input/ or in answers/", file=str(folder))
+    return DataSplit("dir", str(root), split, folder / "input", references)
+
+
+def hash_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def hash_tree(root: str | os.PathLike[str]) -> str:
+    """SHA-256 over a folder: every regular file's relative path and bytes, in sorted order."""
+    root = Path(root)
+    digest = hashlib.sha256()
+    if not root.exists():
+        return digest.hexdigest()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hash_file(path).encode() + b"\n")
+    return digest.hexdigest()

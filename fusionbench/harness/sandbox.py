@@ -1,0 +1,432 @@
+"""Run a submission's entrypoint isolated from everything but its work directory, under limits.
+
+Isolation comes from an existing, audited tool, bubblewrap (``bwrap``): new user, PID, network,
+IPC, UTS and cgroup namespaces (``--unshare-all``: no network at all), a root made of read-only
+binds of the system directories and the Python environment, a private ``/tmp``, and the work
+directory as the only writable place.  Anything holding answers that happens to lie under a bound
+directory is masked (an empty tmpfs over a folder, ``/dev/null`` over a file).  ``--die-with-parent``
+and the PID namespace mean that no process outlives the run: when the sandbox's first process
+ends, the kernel kills every other process in the namespace.
+
+Limits, applied to the whole process tree where a cgroup can be made (see
+:mod:`fusionbench.harness.cgroup`), else per process with ``setrlimit``:
+
+* wall time (the whole group is killed; recorded as ``timeout``);
+* memory (cgroup memory cap with the kernel's OOM kill, else ``RLIMIT_AS``; ``memory_limit``);
+* process count (cgroup ``pids.max``, else ``RLIMIT_NPROC``);
+* output size (``RLIMIT_FSIZE`` for any single file and a watchdog over the output folder's total;
+  ``output_limit``);
+* stdout/stderr are read through pipes and only their first and last bytes are kept.
+
+Without bwrap the same limits apply to a plain child process group, but only when the caller asks
+for it explicitly (``sandbox=False``, ``--no-sandbox``); the record then says ``"mode": "none"``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fusionbench.errors import SandboxError
+from fusionbench.harness.cgroup import RunCgroup
+
+__all__ = ["Limits", "RunOutcome", "bwrap_path", "run_entrypoint"]
+
+GiB = 1024**3
+
+
+def _default_memory() -> int:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        total = 16 * GiB
+    return int(min(16 * GiB, total * 0.75))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one run (the defaults follow the challenge: 90 minutes of wall time)."""
+
+    wall_time_s: float = 90 * 60
+    memory_bytes: int = field(default_factory=_default_memory)
+    max_processes: int = 512
+    output_bytes: int = 1 * GiB
+    log_bytes: int = 32 * 1024  # kept of stdout and of stderr, each: half from the start, half from the end
+
+    def __post_init__(self) -> None:
+        for name in ("wall_time_s", "memory_bytes", "max_processes", "output_bytes", "log_bytes"):
+            if getattr(self, name) <= 0:
+                raise SandboxError(f"limit {name} must be positive, not {getattr(self, name)!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunOutcome:
+    """What happened to the entrypoint.
+
+    ``status`` is ``ok`` (exit 0), ``error`` (non-zero exit), ``timeout``, ``memory_limit`` or
+    ``output_limit``; ``flags`` adds facts such as ``process_limit_hit``.
+    """
+
+    status: str
+    exit_code: int | None
+    wall_s: float
+    stdout: dict[str, Any]
+    stderr: dict[str, Any]
+    isolation: dict[str, Any]
+    flags: list[str] = field(default_factory=list)
+
+
+class _TailBuffer:
+    """Keeps the first and the last ``limit / 2`` bytes of a stream and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(1, limit // 2)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > self.half:
+                del self.tail[: len(self.tail) - self.half]
+
+    def render(self) -> dict[str, Any]:
+        kept = len(self.head) + len(self.tail)
+        text = self.head.decode("utf-8", "replace")
+        if self.total > kept:
+            text += f"\n[... {self.total - kept} bytes not kept ...]\n"
+        text += self.tail.decode("utf-8", "replace")
+        return {"text": text, "bytes": self.total, "truncated": self.total > kept}
+
+
+def _drain(stream: Any, buffer: _TailBuffer) -> None:
+    while True:
+        chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+        if not chunk:
+            break
+        buffer.feed(chunk)
+    stream.close()
+
+
+def bwrap_path() -> str | None:
+    """The bubblewrap executable, if installed and able to create namespaces here."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return None
+    try:
+        probe = subprocess.run([path, "--unshare-all", "--ro-bind", "/", "/", "true"],
+                               capture_output=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return path if probe.returncode == 0 else None
+
+
+def _bwrap_version(path: str) -> str:
+    try:
+        return subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,
+                              check=False).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+#: Files of /etc a Python program may need; the rest of /etc (shadow, keys, ...) stays invisible.
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
+             "hosts", "ssl", "ca-certificates", "alternatives", "mime.types", "fonts", "os-release")
+
+
+def _under(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+def _site_dirs() -> list[Path]:
+    import site
+
+    dirs = [Path(p) for p in site.getsitepackages()]
+    user = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    if user:
+        dirs.append(Path(user))
+    return [d for d in dirs if d.is_dir()]
+
+
+def _installed_source_dirs(site_dir: Path) -> set[Path]:
+    """Folders that ``.pth`` files and editable-install finders in ``site_dir`` point at."""
+    found: set[Path] = set()
+    for pth in site_dir.glob("*.pth"):
+        try:
+            lines = pth.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        found.update(Path(line.strip()) for line in lines
+                     if line.strip() and not line.startswith(("#", "import ", "import\t")))
+    for finder in site_dir.glob("__editable__*finder.py"):
+        try:
+            text = finder.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        match = re.search(r"^MAPPING[^=]*=\s*(\{.*?\})\s*$", text, re.MULTILINE)
+        if match:
+            try:
+                found.update(Path(v) for v in ast.literal_eval(match.group(1)).values())
+            except (ValueError, SyntaxError):
+                pass
+    return {p for p in found if p.is_absolute() and p.exists()}
+
+
+def _python_paths() -> list[Path]:
+    """Read-only paths the environment's Python needs: its prefixes, site-packages, what installed
+    packages point at (``.pth`` lines, editable installs) and fusionbench itself.
+
+    Deliberately not ``sys.path`` as a whole: that can hold the current directory or a project
+    root (pytest puts one there), which may hold answers.
+    """
+    import fusionbench
+
+    candidates = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix),
+                  Path(sys.executable).parent, Path(fusionbench.__file__).resolve().parent,
+                  Path(os.path.realpath(sys.executable)).parent.parent}
+    for site_dir in _site_dirs():
+        candidates.add(site_dir)
+        candidates.update(_installed_source_dirs(site_dir))
+    resolved = {Path(os.path.realpath(p)) for p in candidates if p.exists()} | {p for p in candidates if p.exists()}
+    system = [Path(p) for p in ("/usr", "/bin", "/sbin", "/lib")]
+    return sorted(p for p in resolved if p != Path("/") and not any(_under(p, s) for s in system))
+
+
+def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Sequence[Path]) -> list[str]:
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
+            "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for name in ETC_FILES:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    for device in sorted(Path("/dev").glob("nvidia*")):  # GPUs, where present
+        args += ["--dev-bind-try", str(device), str(device)]
+    bound: list[Path] = [Path("/usr")]
+    for path in _python_paths():
+        args += ["--ro-bind", str(path), str(path)]
+        bound.append(path)
+    for path in masked:  # answers that a bound folder would otherwise show
+        path = Path(os.path.realpath(path))
+        if any(_under(path, b) for b in bound) and path.exists():
+            args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+    args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--", *command]
+    return args
+
+
+def _limit_setter(limits: Limits, cgroup: RunCgroup | None) -> Any:
+    """The function the child runs before ``exec``: join the cgroup, set rlimits."""
+    controllers = cgroup.controllers if cgroup else []
+    nproc = None
+    if "pids" not in controllers and os.geteuid() != 0:
+        # RLIMIT_NPROC counts every process of the user, so allow for those already running.
+        nproc = limits.max_processes + _processes_of(os.getuid())
+
+    def apply() -> None:
+        if cgroup is not None:
+            cgroup.enter()
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+        if "memory" not in controllers:
+            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        if nproc is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+    return apply
+
+
+def _processes_of(uid: int) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def _tree_size(path: Path) -> int:
+    total = 0
+    stack = [path]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                else:
+                    total += entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                pass
+    return total
+
+
+def _kill_group(process: subprocess.Popen[bytes], cgroup: RunCgroup | None) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    if cgroup is not None:
+        cgroup.kill_all()
+
+
+def _sweep_orphans(known: set[int]) -> None:
+    """Kill processes re-parented to us (we are a child subreaper during the run)."""
+    me = os.getpid()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) in known:
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+                os.waitpid(int(entry.name), 0)
+            except OSError:
+                pass
+
+
+def _set_subreaper(on: bool) -> bool:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1 if on else 0, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def run_entrypoint(
+    entrypoint: str,
+    workdir: str | os.PathLike[str],
+    *,
+    limits: Limits | None = None,
+    sandbox: bool = True,
+    masked: Sequence[str | os.PathLike[str]] = (),
+    output_dir: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> RunOutcome:
+    """Run ``entrypoint`` (a shell command line) in ``workdir`` and wait for it under ``limits``.
+
+    Args:
+        entrypoint: the submission's command, run with ``/bin/sh -c`` as the challenge's did.
+        workdir: the only writable directory (the submission's files, ``input/``, ``output/``).
+        limits: resource limits (default :class:`Limits`).
+        sandbox: ``True`` requires bubblewrap; ``False`` runs a plain process group (recorded).
+        masked: paths that must stay invisible inside the sandbox even if a bound folder holds them.
+        output_dir: the folder whose total size is capped (default ``workdir/output``).
+        env: extra environment variables for the entrypoint (the parent's environment is not passed).
+
+    Raises:
+        SandboxError: ``sandbox=True`` but bubblewrap is missing or cannot create namespaces.
+    """
+    limits = limits or Limits()
+    work = Path(workdir).resolve()
+    watched = Path(output_dir) if output_dir is not None else work / "output"
+    command = ["/bin/sh", "-c", entrypoint]
+    isolation: dict[str, Any] = {"mode": "none", "network": "host", "filesystem": "host"}
+    if sandbox:
+        bwrap = bwrap_path()
+        if bwrap is None:
+            raise SandboxError(
+                "bubblewrap (bwrap) is not installed or cannot create namespaces here",
+                expected="the 'bwrap' command (Debian/Ubuntu: apt-get install bubblewrap), "
+                         "or run with --no-sandbox to accept a plain process group without isolation",
+            )
+        command = _bwrap_command(bwrap, work, command, [Path(m) for m in masked])
+        isolation = {"mode": "bwrap", "bwrap": _bwrap_version(bwrap), "network": "none",
+                     "filesystem": "read-only system and Python environment; writable work directory only",
+                     "namespaces": "user,pid,net,ipc,uts,cgroup"}
+
+    cgroup = RunCgroup.create(memory_bytes=limits.memory_bytes, max_processes=limits.max_processes)
+    isolation["cgroup"] = cgroup.describe() if cgroup else None
+    isolation["rlimits"] = ["CORE", "FSIZE"] + (["AS"] if not cgroup or "memory" not in cgroup.controllers else []) \
+        + (["NPROC"] if (not cgroup or "pids" not in cgroup.controllers) and os.geteuid() != 0 else [])
+    if (not cgroup or "pids" not in cgroup.controllers) and os.geteuid() == 0:
+        isolation["warning"] = "running as root without a pids cgroup: the process-count limit is not enforced"
+
+    child_env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": str(work),
+                 "TMPDIR": "/tmp" if sandbox else str(work), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                 "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "FUSIONBENCH_SANDBOX": isolation["mode"]}
+    child_env.update(env or {})
+    out_buf, err_buf = _TailBuffer(limits.log_bytes), _TailBuffer(limits.log_bytes)
+    subreaper = _set_subreaper(True)
+    started = time.monotonic()
+    status, flags = None, []
+    try:
+        process = subprocess.Popen(
+            command, cwd=work, env=child_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True,
+            # the child must join the cgroup and set its limits between fork and exec; nothing in it
+            # takes a lock that another thread could hold (file writes and setrlimit only)
+            preexec_fn=_limit_setter(limits, cgroup),  # noqa: PLW1509
+        )
+        readers = [threading.Thread(target=_drain, args=(process.stdout, out_buf), daemon=True),
+                   threading.Thread(target=_drain, args=(process.stderr, err_buf), daemon=True)]
+        for reader in readers:
+            reader.start()
+        while process.poll() is None:
+            if time.monotonic() - started > limits.wall_time_s:
+                status = "timeout"
+            elif _tree_size(watched) >= limits.output_bytes:
+                status = "output_limit"
+            if status:
+                _kill_group(process, cgroup)
+                break
+            time.sleep(0.05)
+        process.wait()
+        wall = time.monotonic() - started
+        _kill_group(process, cgroup)  # whatever the entrypoint left running
+        if subreaper:
+            _sweep_orphans({process.pid})
+        for reader in readers:
+            reader.join(timeout=5)
+        code = process.returncode
+        if status is None:
+            if cgroup is not None and cgroup.out_of_memory():
+                status = "memory_limit"
+            elif code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ) or _tree_size(watched) >= limits.output_bytes:
+                status = "output_limit"
+            elif code != 0 and b"MemoryError" in bytes(err_buf.tail + err_buf.head) and not cgroup:
+                status = "memory_limit"
+            else:
+                status = "ok" if code == 0 else "error"
+        if cgroup is not None and cgroup.process_cap_hit():
+            flags.append("process_limit_hit")
+    finally:
+        if subreaper:
+            _set_subreaper(False)
+        if cgroup is not None:
+            cgroup.remove()
+    return RunOutcome(status=status, exit_code=code, wall_s=round(wall, 3), stdout=out_buf.render(),
+                      stderr=err_buf.render(), isolation=isolation, flags=flags)
