@@ -191,3 +191,38 @@ def test_cli_run_exit_status_4_when_the_submission_fails(tmp_path, capsys):
     failing = write_submission(tmp_path / "failing", "raise SystemExit(5)\n")
     assert main(["run", str(failing), "--out", str(tmp_path / "r"), "--tasks", "HTR", "--bootstrap", "10"]) == 4
     assert "error (exit status 5)" in capsys.readouterr().out
+
+
+def test_data_in_the_export_layout_with_answers_apart(tmp_path, data_dir):
+    """``fusionbench export challenge`` writes input/ and answers/ apart, under a split folder here."""
+    import shutil
+
+    from fusionbench.harness.datasource import resolve_data
+
+    split = tmp_path / "exported" / "validation"
+    shutil.copytree(data_dir / "input", split / "input")
+    (split / "answers").mkdir()
+    shutil.copy(data_dir / "true_HTR.json", split / "answers" / "true_HTR.json")
+    resolved = resolve_data(tmp_path / "exported", "validation")
+    assert resolved.references == split / "answers" and resolved.tasks() == ["HTR"]
+    record, _ = run_callables({"HTR": lambda folder: {p.name: "" for p in (folder / "images").iterdir()}},
+                              data=tmp_path / "exported", split="validation", out=tmp_path / "r",
+                              bootstrap_samples=10)
+    assert record["dataset"]["source"] == "dir" and record["dataset"]["split"] == "validation"
+    assert verify_record(tmp_path / "r" / next(p.name for p in (tmp_path / "r").iterdir()
+                                               if p.is_dir() and not p.name.startswith("."))).ok
+
+
+def test_the_leaderboard_shows_the_sharing_ratio_against_both_thresholds():
+    from fusionbench.harness.leaderboard import Entry, render_html, render_markdown
+
+    def entry(name, overall, ratio):
+        return Entry(name=name, path=Path("x"), overall=overall, overall_ci=(0.0, 1.0), tasks={"HTR": overall},
+                     status="ok", data="sample:test", sharing_ratio=ratio, isolation="bwrap")
+
+    entries = [entry("a|b", 0.9, 0.27), entry("c", 0.5, 0.31), entry("d", 0.1, None)]
+    markdown = render_markdown(entries)
+    rows = markdown.splitlines()[2:]
+    assert "0.270 ✓✗" in rows[0] and "a\\|b" in rows[0]  # meets 0.25, misses 0.3; pipes escaped
+    assert "0.310 ✓✓" in rows[1] and "| – |" in rows[2]
+    assert "<td>a|b</td>" in render_html(entries)
