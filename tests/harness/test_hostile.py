@@ -281,3 +281,30 @@ def test_the_work_directory_is_gone_after_the_run(tmp_path, data_dir):
     cwd = record["execution"]["stdout"]["text"].split("CWD", 1)[1].split()[0]
     assert not os.path.exists(cwd)
     assert json.loads(json.dumps(record)) == record  # the record is plain JSON
+
+
+def test_a_link_to_the_answers_in_output_is_not_followed(tmp_path, data_dir):
+    """Inside the sandbox the link dangles; the parent must not follow it either."""
+    linker = write_submission(tmp_path / "linker", """
+    import os
+    os.makedirs("output", exist_ok=True)
+    os.symlink(os.path.join(os.environ["HINT"], "true_HTR.json"), "output/prediction_HTR.json")
+    """)
+    record, path = _run(linker, tmp_path, data=data_dir, env={"HINT": str(data_dir)})
+    assert record["execution"]["status"] == "ok", record["execution"]["stderr"]["text"]
+    assert record["tasks"]["HTR"]["status"] == "missing" and record["tasks"]["HTR"]["score"] == 0.0
+    assert not (path.parent / "predictions" / "prediction_HTR.json").exists()
+
+
+def test_without_a_cgroup_memory_falls_back_to_rlimit_as(tmp_path, data_dir, monkeypatch):
+    import fusionbench.harness.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox.RunCgroup, "create", classmethod(lambda cls, **kwargs: None))
+    hog = write_submission(tmp_path / "hog", """
+    chunks = []
+    while True:
+        chunks.append(bytearray(16 * 1024 * 1024))
+    """)
+    record, _ = _run(hog, tmp_path, data=data_dir, limits=dataclasses.replace(FAST, memory_bytes=300 * 1024**2))
+    assert record["isolation"]["cgroup"] is None and "AS" in record["isolation"]["rlimits"]
+    assert record["execution"]["status"] == "memory_limit"
