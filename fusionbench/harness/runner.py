@@ -233,7 +233,7 @@ def run_submission(
         mode = "bubblewrap sandbox" if sandbox else "NO sandbox (plain process group)"
         log(f"running {staged.entrypoint!r} in a {mode}, wall-time limit {limits.wall_time_s:g} s")
         outcome: RunOutcome = run_entrypoint(staged.entrypoint, work, limits=limits, sandbox=sandbox,
-                                             masked=_masked_paths(split_data), env=env)
+                                             masked=_masked_paths(split_data), env=env, heartbeat=log)
         timings["run_s"] = outcome.wall_s
         log(f"entrypoint finished: {outcome.status} (exit status {outcome.exit_code}) after {outcome.wall_s:.1f} s")
         _collect_predictions(work / "output", selected, staging / PREDICTIONS_DIR)

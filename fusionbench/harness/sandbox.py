@@ -34,7 +34,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -335,6 +335,8 @@ def run_entrypoint(
     masked: Sequence[str | os.PathLike[str]] = (),
     output_dir: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
+    heartbeat: Callable[[str], None] | None = None,
+    heartbeat_every_s: float = 30.0,
 ) -> RunOutcome:
     """Run ``entrypoint`` (a shell command line) in ``workdir`` and wait for it under ``limits``.
 
@@ -346,6 +348,8 @@ def run_entrypoint(
         masked: paths that must stay invisible inside the sandbox even if a bound folder holds them.
         output_dir: the folder whose total size is capped (default ``workdir/output``).
         env: extra environment variables for the entrypoint (the parent's environment is not passed).
+        heartbeat: called every ``heartbeat_every_s`` seconds with a progress line (elapsed time,
+            size of the output so far) while the entrypoint runs.
 
     Raises:
         SandboxError: ``sandbox=True`` but bubblewrap is missing or cannot create namespaces.
@@ -395,7 +399,12 @@ def run_entrypoint(
                    threading.Thread(target=_drain, args=(process.stderr, err_buf), daemon=True)]
         for reader in readers:
             reader.start()
+        next_beat = started + heartbeat_every_s
         while process.poll() is None:
+            if heartbeat is not None and time.monotonic() >= next_beat:
+                next_beat += heartbeat_every_s
+                heartbeat(f"still running: {time.monotonic() - started:.0f} s of {limits.wall_time_s:g} s, "
+                          f"output {_tree_size(watched) / 1024**2:.1f} MiB")
             if time.monotonic() - started > limits.wall_time_s:
                 status = "timeout"
             elif _tree_size(watched) >= limits.output_bytes:

@@ -308,3 +308,14 @@ def test_without_a_cgroup_memory_falls_back_to_rlimit_as(tmp_path, data_dir, mon
     record, _ = _run(hog, tmp_path, data=data_dir, limits=dataclasses.replace(FAST, memory_bytes=300 * 1024**2))
     assert record["isolation"]["cgroup"] is None and "AS" in record["isolation"]["rlimits"]
     assert record["execution"]["status"] == "memory_limit"
+
+
+def test_a_long_run_reports_progress(tmp_path):
+    from fusionbench.harness.sandbox import run_entrypoint
+
+    (tmp_path / "output").mkdir()
+    lines: list[str] = []
+    outcome = run_entrypoint("sleep 1", tmp_path, limits=FAST, sandbox=False, heartbeat=lines.append,
+                             heartbeat_every_s=0.3)
+    assert outcome.status == "ok" and 2 <= len(lines) <= 4
+    assert all(line.startswith("still running:") and "MiB" in line for line in lines)
