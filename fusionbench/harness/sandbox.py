@@ -223,8 +223,11 @@ def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Se
             args += ["--ro-bind", top, top]
     for name in ETC_FILES:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    for device in sorted(Path("/dev").glob("nvidia*")):  # GPUs, where present
+    gpus = sorted(Path("/dev").glob("nvidia*"))
+    for device in gpus:  # GPUs, where present; the CUDA driver also reads /sys
         args += ["--dev-bind-try", str(device), str(device)]
+    if gpus:
+        args += ["--ro-bind-try", "/sys", "/sys"]
     bound: list[Path] = [Path("/usr")]
     for path in _python_paths():
         args += ["--ro-bind", str(path), str(path)]
