@@ -69,7 +69,7 @@ def square_image(image: Any, size: int) -> np.ndarray:
     from PIL import Image
 
     img = open_image(image).convert("RGB").resize((size, size), Image.BILINEAR)
-    return np.asarray(img, dtype=np.uint8).transpose(2, 0, 1)
+    return np.array(img, dtype=np.uint8).transpose(2, 0, 1)
 
 
 def _pad(seqs: Sequence[list[int]], value: int) -> torch.Tensor:
