@@ -22,7 +22,7 @@ def resolve_pretrained(name: str, weights: str | os.PathLike[str] | None = None)
     for candidate in (weights, os.environ.get(ENV_VAR)):
         if candidate:
             if not Path(candidate).is_dir():
-                raise WeightsNotFoundError(f"GPT-2 weights directory not found: {candidate}")
+                raise WeightsNotFoundError(f"GPT-2 weights directory not found: {candidate} (given by --weights or {ENV_VAR})")
             return str(candidate)
     return name
 

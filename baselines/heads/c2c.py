@@ -48,18 +48,24 @@ class C2CHead(nn.Module):
 
     @torch.no_grad()
     def translate(self, model: FusionModel, java: list[str], beams: int = 1, max_new: int | None = None) -> list[str]:
-        """AVATAR Python for each Java string (greedy when ``beams == 1``)."""
+        """AVATAR Python for each Java string: batched greedy (``beams == 1``) or beam search per item."""
         device = next(model.parameters()).device
         tok = model.tokenizer
-        results = []
         sources = [c2c_source_ids(model, j) for j in java]
-        for source in sources:
-            budget = min(max_new or model.config.max_c2c_tokens, model.core.config.n_positions - len(source))
-            embeds = model.embed_tokens(torch.tensor([source], device=device))
-            if beams > 1:
-                ids = beam_decode(model, "c2c", embeds, self.lm, budget, beams)
-            else:
-                mask = torch.ones(1, len(source), dtype=torch.long, device=device)
-                ids = greedy_decode(model, "c2c", embeds, mask, self.lm, budget)[0]
-            results.append(" ".join(tok.decode(ids).split()))
-        return results
+        limit = max_new or model.config.max_c2c_tokens
+        if beams > 1:
+            outputs = []
+            for source in sources:
+                embeds = model.embed_tokens(torch.tensor([source], device=device))
+                budget = min(limit, model.core.config.n_positions - len(source))
+                outputs.append(beam_decode(model, "c2c", embeds, self.lm, budget, beams))
+        else:
+            length = max(len(s) for s in sources)
+            ids = torch.full((len(sources), length), tok.pad_id, dtype=torch.long, device=device)
+            mask = torch.zeros_like(ids)
+            for i, s in enumerate(sources):  # left padding: generation continues every row at the end
+                ids[i, length - len(s):] = torch.tensor(s)
+                mask[i, length - len(s):] = 1
+            budget = min(limit, model.core.config.n_positions - length)
+            outputs = greedy_decode(model, "c2c", model.embed_tokens(ids), mask, self.lm, budget)
+        return [" ".join(tok.decode(ids).split()) for ids in outputs]
