@@ -42,6 +42,8 @@ class ModelConfig:
         image_size: VQA and zsOD images are resized to this square size.
         htr_height, htr_width, htr_strip: HTR canvas and strip width (strips = width / strip).
         htr_channels: 3 (RGB strips, as published) or 1 (grey).
+        htr_adapter_hidden: 0 for a single linear strip projection; else the hidden width of a
+            two-layer (Linear, ReLU, Linear) projection, as in the 2021 code.
         lstm_layers: BiLSTM layers of the HTR head (hidden size n_embd / 2 per direction).
         n_queries: zsOD box queries.
         task_tokens: prepend one learned token per task to the core's input.
@@ -67,6 +69,7 @@ class ModelConfig:
     htr_width: int = 512
     htr_strip: int = 8
     htr_channels: int = 3
+    htr_adapter_hidden: int = 0
     lstm_layers: int = 2
     n_queries: int = 12
     task_tokens: bool = False

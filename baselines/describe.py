@@ -14,9 +14,14 @@ def _count(params: Any, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in params if p.requires_grad or not trainable_only)
 
 
+def _params(part: Any) -> list[Any]:
+    return list(part.parameters()) if hasattr(part, "parameters") else list(part)
+
+
 def describe(model: FusionModel) -> dict[str, Any]:
     """A JSON-friendly summary of the model's parameters and its M/N sharing ratio."""
-    parts = {"core": model.core, "backbone": model.backbone, "image_proj": model.image_proj}
+    parts = {"core": model.core, "backbone": model.backbone, "image_proj": model.image_proj,
+             "image_pos": [model.image_pos]}
     if model.task_embedding is not None:
         parts["task_embedding"] = model.task_embedding
     report = sharing_ratio(model, model.task_parameters, tasks=TASKS)
@@ -24,7 +29,7 @@ def describe(model: FusionModel) -> dict[str, Any]:
         "preset": model.config.preset,
         "total": _count(model.parameters()),
         "trainable": _count(model.parameters(), True),
-        "modules": {name: {"total": _count(m.parameters()), "trainable": _count(m.parameters(), True)}
+        "modules": {name: {"total": _count(_params(m)), "trainable": _count(_params(m), True)}
                     for name, m in parts.items()},
         "heads": {t: {"total": _count(h.parameters()), "trainable": _count(h.parameters(), True)}
                   for t, h in model.heads.items()},

@@ -98,6 +98,10 @@ class FusionModel(nn.Module):
         self.width = width
         self.backbone = build_backbone(config.backbone, config.backbone_width, config.backbone_blocks)
         self.image_proj = nn.Conv2d(self.backbone.out_channels, width, 1)
+        # A learned 2-D position per image token: the core's own positions of image tokens shift
+        # with the length of the text before them (zsOD), so they cannot tell where a cell is.
+        grid = -(-config.image_size // self.backbone.stride)
+        self.image_pos = nn.Parameter(torch.randn(1, grid * grid, width) * 0.02)
         self.task_embedding = nn.Embedding(len(TASKS), width) if config.task_tokens else None
         vocab = tokenizer.vocab_size
         self.heads = nn.ModuleDict({
@@ -123,7 +127,7 @@ class FusionModel(nn.Module):
         """(B, 3, S, S) uint8 images -> (B, N, width) tokens (row-major over the feature map)."""
         x = (images.float() / 255.0 - self.pixel_mean) / self.pixel_std
         features = self.image_proj(self.backbone(x))
-        return features.flatten(2).transpose(1, 2)
+        return features.flatten(2).transpose(1, 2) + self.image_pos.to(features.dtype)
 
     def run_core(self, embeds: torch.Tensor, mask: torch.Tensor, task: str,
                  past: Any = None, use_cache: bool = False) -> tuple[torch.Tensor, Any]:
@@ -166,7 +170,7 @@ class FusionModel(nn.Module):
                 if ".wte." in f".{name[5:]}" and not uses_text:
                     continue
                 chosen.append((name, param))
-            elif top in ("backbone", "image_proj"):
+            elif top in ("backbone", "image_proj", "image_pos"):
                 if uses_image:
                     chosen.append((name, param))
             elif top == "task_embedding":

@@ -4,13 +4,15 @@ Each query's output goes through an MLP to ``(cx, cy, w, h, score)``: the box as
 relative to the image size (centre form), the score as a logit.  Training matches predictions
 to reference boxes one-to-one at minimum total cost (Hungarian, ``scipy.optimize.linear_sum_assignment``)
 with an L1, an IoU and a score term; the loss is L1 + GIoU on matched pairs (summed and divided
-by the number of reference boxes) plus BCE on every query's score (target 1 only where matched).
+by the number of reference boxes) plus BCE on every query's score (target 1 only where matched; unmatched queries weigh
+``NO_OBJECT_WEIGHT``).
 A negative description (no reference box) thus trains all scores towards 0.  Predictions are
 the boxes whose score exceeds a threshold, in pixel ``[x, y, w, h]``.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -23,12 +25,14 @@ if TYPE_CHECKING:
     from fusionbench.baselines.model import FusionModel
 
 __all__ = ["ZsODHead", "zsod_prompt", "cxcywh_to_xyxy", "box_iou_giou", "hungarian_match", "MATCH_COSTS",
-           "LOSS_WEIGHTS"]
+           "LOSS_WEIGHTS", "NO_OBJECT_WEIGHT"]
 
 #: Matching cost weights: L1 distance, negative IoU, negative score probability.
 MATCH_COSTS = {"l1": 5.0, "iou": 2.0, "score": 1.0}
 #: Loss weights: L1, 1 - GIoU (matched pairs), BCE (all scores).
 LOSS_WEIGHTS = {"l1": 5.0, "giou": 2.0, "bce": 1.0}
+#: Relative BCE weight of unmatched queries (their target score is 0).
+NO_OBJECT_WEIGHT = 0.1
 
 
 def zsod_prompt(description: str) -> str:
@@ -87,6 +91,12 @@ class ZsODHead(nn.Module):
     def __init__(self, config: ModelConfig, width: int) -> None:
         super().__init__()
         self.queries = nn.Parameter(torch.randn(config.n_queries, width) * 0.02)
+        # Each query predicts its box centre as an offset from a learnable reference point (in
+        # logit space), initialised on a grid over the image: queries start spread out instead
+        # of all predicting the same box, which speeds up the matching-based training.
+        side = math.ceil(math.sqrt(config.n_queries))
+        points = [((i % side + 0.5) / side, (i // side + 0.5) / side) for i in range(config.n_queries)]
+        self.reference = nn.Parameter(torch.logit(torch.tensor(points, dtype=torch.float32)))
         self.mlp = nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(),
                                  nn.Linear(width, 5))
 
@@ -100,7 +110,8 @@ class ZsODHead(nn.Module):
         ones = torch.ones(ids.shape[0], image.shape[1] + queries.shape[1], dtype=torch.long, device=ids.device)
         hidden, _ = model.run_core(embeds, torch.cat([text_mask, ones], 1), "zsod")
         out = self.mlp(hidden[:, -queries.shape[1]:]).float()
-        return out[..., :4].sigmoid(), out[..., 4]
+        centre = (out[..., :2] + self.reference.float()).sigmoid()
+        return torch.cat([centre, out[..., 2:4].sigmoid()], -1), out[..., 4]
 
     def loss(self, model: FusionModel, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Batch: ``images``, ``input_ids``, ``attention_mask`` and ``boxes`` (list of (G, 4) centre-form relative)."""
@@ -120,7 +131,10 @@ class ZsODHead(nn.Module):
             _, giou = box_iou_giou(cxcywh_to_xyxy(matched), cxcywh_to_xyxy(ref))
             giou_loss = giou_loss + (1 - giou.diagonal()).sum()
             n_targets += len(rows)
-        bce = F.binary_cross_entropy_with_logits(logits, score_target)
+        # Unmatched queries weigh NO_OBJECT_WEIGHT (DETR's eos_coef): with one matched query in
+        # 12, unweighted BCE drives every score to ~0 and no box ever passes the threshold.
+        weight = torch.where(score_target > 0, 1.0, NO_OBJECT_WEIGHT)
+        bce = (F.binary_cross_entropy_with_logits(logits, score_target, reduction="none") * weight).sum() / weight.sum()
         norm = max(n_targets, 1)
         loss = LOSS_WEIGHTS["l1"] * l1 / norm + LOSS_WEIGHTS["giou"] * giou_loss / norm + LOSS_WEIGHTS["bce"] * bce
         return {"loss": loss, "bce": bce.detach()}
