@@ -6,9 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test bench clean
 
+# torch is pinned here, first, because on the project's machines that exact build is a local CPU
+# wheel (any other version pulls several GB of CUDA packages); pyproject keeps a range.
+TORCH ?= torch==2.13.0
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(PIP) "$(TORCH)"
+	$(PIP) -e ".[test,baselines]"
 	touch $(STAMP)
 
 install: $(STAMP)

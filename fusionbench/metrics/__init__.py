@@ -4,3 +4,7 @@ Each task module follows one design: per-item sufficient statistics (a frozen da
 supports ``+``), an aggregate that turns summed statistics into a :class:`TaskScore`, a
 convenience function that does both over whole official objects, and a streaming accumulator.
 """
+
+from fusionbench.metrics.sharing import SharingReport, sharing_ratio
+
+__all__ = ["SharingReport", "sharing_ratio"]

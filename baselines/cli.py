@@ -1,0 +1,132 @@
+"""``python -m fusionbench.baselines train|predict|describe``: thin wrappers over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--set expects KEY=VALUE, got {pair!r}")
+        out[key] = _value(value)
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m fusionbench.baselines", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train single-task or fusion")
+    t.add_argument("--preset", default="tiny")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model config override")
+    t.add_argument("--tasks", default="c2c,htr,vqa,zsod", help="comma-separated config names")
+    t.add_argument("--sampler", default="weighted",
+                   choices=["weighted", "round-robin", "stop-and-go", "weighted-stop-and-go"])
+    t.add_argument("--steps", type=int, default=1000)
+    t.add_argument("--batch-size", type=int, default=16)
+    t.add_argument("--accumulation", type=int, default=1)
+    t.add_argument("--max-lr", type=float, default=1e-3)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--output", required=True, help="checkpoint folder (resumed when it holds one)")
+    t.add_argument("--no-resume", action="store_true")
+    t.add_argument("--eval-every", type=int, default=0)
+    t.add_argument("--eval-limit", type=int, default=None)
+    t.add_argument("--checkpoint-every", type=int, default=0)
+    t.add_argument("--weights", default=None, help="local directory of pretrained GPT-2 weights")
+    t.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
+    t.add_argument("--device", default="auto")
+    t.add_argument("--time-budget", type=float, default=None, help="stop after this many seconds")
+    t.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("predict", help="write prediction_<TASK>.json files")
+    p.add_argument("checkpoint", help="checkpoint file or folder")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--split", help="a split of a fusionbench dataset (e.g. test)")
+    where.add_argument("--input", help="a challenge input/ directory")
+    p.add_argument("--source", default="sample")
+    p.add_argument("--output", required=True)
+    p.add_argument("--beams", type=int, default=1, help="C2C beam width")
+    p.add_argument("--threshold", type=float, default=0.5, help="zsOD score threshold")
+    p.add_argument("--device", default="cpu")
+
+    d = sub.add_parser("describe", help="parameter counts and the M/N sharing ratio")
+    d.add_argument("--checkpoint", default=None)
+    d.add_argument("--preset", default="tiny")
+    d.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    d.add_argument("--weights", default=None)
+    d.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status (2 for a FusionBenchError, as the core CLI)."""
+    from fusionbench.errors import FusionBenchError
+
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except FusionBenchError as exc:
+        print(f"fusionbench: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "train":
+        from fusionbench.baselines.train import TrainConfig, train
+
+        config = TrainConfig(
+            preset=args.preset, overrides=_overrides(args.set), tasks=tuple(args.tasks.split(",")),
+            sampler=args.sampler, steps=args.steps, batch_size=args.batch_size, accumulation=args.accumulation,
+            max_lr=args.max_lr, seed=args.seed, output_dir=args.output, eval_every=args.eval_every,
+            eval_limit=args.eval_limit, checkpoint_every=args.checkpoint_every, weights=args.weights, amp=args.amp,
+            device=args.device, time_budget_s=args.time_budget, progress=not args.no_progress,
+        )
+        _, summary = train(config, resume=not args.no_resume)
+        print(json.dumps(summary), file=sys.stderr)
+        return 0
+    if args.command == "predict":
+        from fusionbench.baselines.predict import predict_input, predict_split
+        from fusionbench.baselines.train import load_checkpoint
+
+        model, _ = load_checkpoint(args.checkpoint)
+        model.to(args.device)
+        options = {"beams": args.beams, "threshold": args.threshold}
+        if args.split:
+            paths = predict_split(model, args.split, args.output, source=args.source, **options)
+        else:
+            paths = predict_input(model, args.input, args.output, **options)
+        for path in paths:
+            print(path)
+        return 0
+    from fusionbench.baselines.describe import describe, format_description
+
+    if args.checkpoint:
+        from fusionbench.baselines.train import load_checkpoint
+
+        model, _ = load_checkpoint(args.checkpoint)
+    else:
+        from fusionbench.baselines.config import get_config
+        from fusionbench.baselines.model import FusionModel
+        from fusionbench.baselines.train import build_vocabularies
+
+        config = get_config(args.preset, **_overrides(args.set))
+        tokenizer, alphabet = build_vocabularies(config, weights=args.weights)
+        model = FusionModel(config, tokenizer, alphabet, weights=args.weights)
+    info = describe(model)
+    print(json.dumps(info) if args.json else format_description(info))
+    return 0
