@@ -49,6 +49,11 @@ class ModelConfig:
         task_tokens: prepend one learned token per task to the core's input.
         max_answer_tokens, max_c2c_tokens: generation limits.
         dropout: dropout inside the core and heads.
+        architecture: ``"2023"`` (the journal paper: one core sequence per task, 12 box queries)
+            or ``"2021"`` (the released code: separate image and text passes, shared
+            cross-attention for VQA and zsOD, ``n_queries`` max-pooled box slots; see
+            :mod:`fusionbench.baselines.heads.fb2021`).
+        cross_layers, cross_heads, cross_ffn: the 2021 cross-attention stack.
     """
 
     preset: str = DEFAULT_PRESET
@@ -74,6 +79,10 @@ class ModelConfig:
     n_queries: int = 12
     task_tokens: bool = False
     max_answer_tokens: int = 8
+    architecture: str = "2023"
+    cross_layers: int = 3
+    cross_heads: int = 8
+    cross_ffn: int = 2048
     max_c2c_tokens: int = 400
     dropout: float = 0.1
     extra: dict[str, Any] = field(default_factory=dict)
@@ -85,6 +94,8 @@ class ModelConfig:
             raise ValueError(f"unknown backbone {self.backbone!r}; expected resnet50 or resnet18")
         if self.htr_width % self.htr_strip:
             raise ValueError("htr_width must be a multiple of htr_strip")
+        if self.architecture not in ("2023", "2021"):
+            raise ValueError(f"unknown architecture {self.architecture!r}; expected 2023 or 2021")
         self.backbone_blocks = tuple(self.backbone_blocks)
 
     @property
@@ -115,6 +126,12 @@ PRESETS: dict[str, ModelConfig] = {
     ),
     "gpt2": ModelConfig(preset="gpt2", core="gpt2", n_layer=12, n_embd=768, n_head=12),
     "gpt2-medium": ModelConfig(preset="gpt2-medium"),
+    # The released 2021 code's architecture with its bugs fixed (heads/fb2021.py lists them).
+    "fusionbrain-2021": ModelConfig(
+        preset="fusionbrain-2021", core="gpt2", n_layer=12, n_embd=768, n_head=12, freeze="none",
+        backbone="resnet18", backbone_blocks=(2, 2, 2, 2), htr_adapter_hidden=3072, lstm_layers=3,
+        n_queries=8, max_answer_tokens=10, architecture="2021",
+    ),
     "gpt2-large": ModelConfig(preset="gpt2-large", core="gpt2-large", n_layer=36, n_embd=1280, n_head=20),
 }
 

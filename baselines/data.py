@@ -16,7 +16,7 @@ import torch
 from fusionbench.baselines.config import ModelConfig
 from fusionbench.baselines.heads.c2c import c2c_source_ids
 from fusionbench.baselines.heads.htr import encode_text
-from fusionbench.baselines.heads.vqa import vqa_prompt
+from fusionbench.baselines.heads.vqa import vqa_prefix_ids, vqa_prompt
 from fusionbench.baselines.heads.zsod import zsod_prompt
 
 __all__ = ["open_image", "load_rows", "htr_canvas", "square_image", "collate", "zsod_pairs", "TaskStream", "training_texts"]
@@ -113,13 +113,13 @@ def collate(task: str, items: list[dict[str, Any]], model: Any, cache: dict | No
         images = [_cached(cache, ("vqa", r["image_id"]), lambda r=r: square_image(r["image"], config.image_size))
                   for r in items]
         limit = config.max_answer_tokens
-        prefixes = [tok.encode(vqa_prompt(r["question"])) for r in items]
+        prefixes = [vqa_prefix_ids(model, r["question"]) for r in items]
         targets = [tok.encode(" " + r["answers"][0])[:limit] + [tok.eos_id] for r in items]
         return {"images": torch.from_numpy(np.stack(images)), **_text_batch(tok, prefixes, targets)}
     if task == "zsod":
         images = [_cached(cache, ("zsod", p["image_id"]), lambda p=p: square_image(p["image"], config.image_size))
                   for p in items]
-        ids = _pad([tok.encode(zsod_prompt(p["text"])) for p in items], -1)
+        ids = _pad([tok.encode(zsod_prompt(p["text"], config.architecture)) for p in items], -1)
         boxes = []
         for p in items:
             w, h = float(p["width"]), float(p["height"])

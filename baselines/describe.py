@@ -22,6 +22,10 @@ def describe(model: FusionModel) -> dict[str, Any]:
     """A JSON-friendly summary of the model's parameters and its M/N sharing ratio."""
     parts = {"core": model.core, "backbone": model.backbone, "image_proj": model.image_proj,
              "image_pos": [model.image_pos]}
+    if model.image_pos is None:
+        del parts["image_pos"]
+    if model.cross is not None:
+        parts["cross"] = model.cross
     if model.task_embedding is not None:
         parts["task_embedding"] = model.task_embedding
     report = sharing_ratio(model, model.task_parameters, tasks=TASKS)

@@ -23,6 +23,7 @@ from torch import nn
 from fusionbench.baselines.backbone import build_backbone
 from fusionbench.baselines.config import ModelConfig
 from fusionbench.baselines.heads import C2CHead, HTRHead, VQAHead, ZsODHead
+from fusionbench.baselines.heads.fb2021 import CrossAttentionStack, VQAHead2021, ZsODHead2021
 from fusionbench.baselines.tokenizer import TextTokenizer
 
 __all__ = ["TASKS", "FusionModel", "build_core", "apply_freeze"]
@@ -101,14 +102,17 @@ class FusionModel(nn.Module):
         # A learned 2-D position per image token: the core's own positions of image tokens shift
         # with the length of the text before them (zsOD), so they cannot tell where a cell is.
         grid = -(-config.image_size // self.backbone.stride)
-        self.image_pos = nn.Parameter(torch.randn(1, grid * grid, width) * 0.02)
+        legacy = config.architecture == "2021"
+        self.image_pos = None if legacy else nn.Parameter(torch.randn(1, grid * grid, width) * 0.02)
+        self.cross = CrossAttentionStack(width, config.cross_layers, config.cross_heads, config.cross_ffn) \
+            if legacy else None
         self.task_embedding = nn.Embedding(len(TASKS), width) if config.task_tokens else None
         vocab = tokenizer.vocab_size
         self.heads = nn.ModuleDict({
             "c2c": C2CHead(width, vocab),
             "htr": HTRHead(config, width, len(alphabet) + 1),
-            "vqa": VQAHead(width, vocab),
-            "zsod": ZsODHead(config, width),
+            "vqa": VQAHead2021(width, vocab) if legacy else VQAHead(width, vocab),
+            "zsod": ZsODHead2021(width, config.n_queries) if legacy else ZsODHead(config, width),
         })
         self.register_buffer("pixel_mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("pixel_std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
@@ -127,7 +131,8 @@ class FusionModel(nn.Module):
         """(B, 3, S, S) uint8 images -> (B, N, width) tokens (row-major over the feature map)."""
         x = (images.float() / 255.0 - self.pixel_mean) / self.pixel_std
         features = self.image_proj(self.backbone(x))
-        return features.flatten(2).transpose(1, 2) + self.image_pos.to(features.dtype)
+        tokens = features.flatten(2).transpose(1, 2)
+        return tokens if self.image_pos is None else tokens + self.image_pos.to(features.dtype)
 
     def run_core(self, embeds: torch.Tensor, mask: torch.Tensor, task: str,
                  past: Any = None, use_cache: bool = False) -> tuple[torch.Tensor, Any]:
@@ -170,7 +175,7 @@ class FusionModel(nn.Module):
                 if ".wte." in f".{name[5:]}" and not uses_text:
                     continue
                 chosen.append((name, param))
-            elif top in ("backbone", "image_proj", "image_pos"):
+            elif top in ("backbone", "image_proj", "image_pos", "cross"):
                 if uses_image:
                     chosen.append((name, param))
             elif top == "task_embedding":

@@ -73,7 +73,7 @@ def predict_rows(model: FusionModel, task: str, rows: Sequence[dict[str, Any]], 
                     continue
                 image = torch.from_numpy(square_image(r["image"], config.image_size))[None].to(device)
                 for chunk in _chunks(texts, batch_size):
-                    seqs = [tok.encode(zsod_prompt(t)) for t in chunk]
+                    seqs = [tok.encode(zsod_prompt(t, config.architecture)) for t in chunk]
                     length = max(len(s) for s in seqs)
                     ids = torch.full((len(seqs), length), tok.pad_id, dtype=torch.long, device=device)
                     mask = torch.zeros_like(ids)

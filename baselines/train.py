@@ -265,6 +265,9 @@ class Trainer:
     def _restore(self, state: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        # Resuming with a different ``steps`` (e.g. extending a finished run) recomputes the
+        # one-cycle curve for the new total from the current step on.
+        self.scheduler.total_steps = max(self.config.steps, 2, self.scheduler.last_epoch)
         self.sampler.load_state_dict(state["sampler"])
         for task, stream_state in state["streams"].items():
             if task in self.streams:

@@ -16,12 +16,20 @@ from fusionbench.baselines.generation import greedy_decode
 if TYPE_CHECKING:
     from fusionbench.baselines.model import FusionModel
 
-__all__ = ["VQAHead", "vqa_prompt"]
+__all__ = ["VQAHead", "vqa_prompt", "vqa_prefix_ids"]
 
 
 def vqa_prompt(question: str) -> str:
     """The text template before the answer (the 2023 paper's)."""
     return f"Question: {question.strip()} Answer:"
+
+
+def vqa_prefix_ids(model: FusionModel, question: str) -> list[int]:
+    """Token ids before the answer: the template (2023) or the question and ``<|SEP|>`` (2021)."""
+    tok = model.tokenizer
+    if model.config.architecture == "2021":
+        return tok.encode(question.strip()) + [tok.sep_id]
+    return tok.encode(vqa_prompt(question))
 
 
 class VQAHead(nn.Module):
@@ -50,7 +58,7 @@ class VQAHead(nn.Module):
     def answer(self, model: FusionModel, images: torch.Tensor, questions: list[str]) -> list[str]:
         """Greedy answers for a batch (prompts left-padded after the image tokens)."""
         tok = model.tokenizer
-        prompts = [tok.encode(vqa_prompt(q))[: model.core.config.n_positions // 2] for q in questions]
+        prompts = [vqa_prefix_ids(model, q)[-(model.core.config.n_positions // 2):] for q in questions]
         length = max(len(p) for p in prompts)
         ids = torch.full((len(prompts), length), tok.pad_id, dtype=torch.long, device=images.device)
         text_mask = torch.zeros_like(ids)

@@ -35,9 +35,9 @@ LOSS_WEIGHTS = {"l1": 5.0, "giou": 2.0, "bce": 1.0}
 NO_OBJECT_WEIGHT = 0.1
 
 
-def zsod_prompt(description: str) -> str:
-    """The text template of a request (the 2023 paper's)."""
-    return f"Request: {description.strip()} ."
+def zsod_prompt(description: str, architecture: str = "2023") -> str:
+    """The text of a request: the 2023 paper's template, or the bare description (2021 code)."""
+    return description.strip() if architecture == "2021" else f"Request: {description.strip()} ."
 
 
 def cxcywh_to_xyxy(boxes: torch.Tensor) -> torch.Tensor:

@@ -54,3 +54,13 @@ def test_unused_parameters_are_not_updated(tmp_path):
     assert torch.equal(before["heads.vqa.lm.weight"], after["heads.vqa.lm.weight"])  # no weight decay either
     assert torch.equal(before["backbone.stem.0.weight"], after["backbone.stem.0.weight"])
     assert not torch.equal(before["heads.htr.classifier.weight"], after["heads.htr.classifier.weight"])
+
+
+def test_a_finished_run_can_be_extended(tmp_path):
+    config = _config(tmp_path, "extend")
+    config.steps = 2
+    Trainer(config, resume=False).run()
+    config.steps = 4
+    extended = Trainer(config, resume=True)
+    assert extended.step == 2
+    assert extended.run()["steps"] == 4

@@ -83,3 +83,45 @@ def test_greedy_and_beam_decoding_return_token_strings(rows, tiny_model):
     assert greedy == single  # batched left-padded decoding equals one-by-one decoding
     beam = head.translate(tiny_model, java[:1], beams=3, max_new=6)
     assert isinstance(beam[0], str)
+
+
+@pytest.fixture()
+def model_2021(vocab):
+    from fusionbench.baselines.config import get_config
+    from fusionbench.baselines.model import FusionModel
+
+    torch.manual_seed(0)
+    config = get_config("fusionbrain-2021", core="random", n_layer=2, n_embd=64, n_head=2, n_positions=512,
+                        tokenizer="local-bpe", backbone_width=8, image_size=64, htr_height=64, htr_width=256,
+                        htr_strip=4, htr_channels=1, htr_adapter_hidden=128, lstm_layers=1, cross_heads=2,
+                        cross_ffn=128, max_answer_tokens=3)
+    return FusionModel(config, *vocab)
+
+
+@pytest.mark.parametrize("task", ["vqa", "zsod"])
+def test_fusionbrain_2021_heads_train_through_the_shared_cross_attention(task, rows, model_2021):
+    batch = collate(task, _items(task, rows), model_2021)
+    loss = model_2021(task, batch)["loss"]
+    assert math.isfinite(loss.item())
+    loss.backward()
+    assert model_2021.cross.layers[0].attn.in_proj_weight.grad is not None
+    assert model_2021.image_pos is None
+
+
+def test_fusionbrain_2021_predicts_eight_slots_and_answers(rows, model_2021):
+    model_2021.eval()
+    batch = collate("zsod", zsod_pairs(rows["zsod"])[:2], model_2021)
+    with torch.no_grad():
+        boxes, logits = model_2021.heads["zsod"].predict_raw(model_2021, batch["images"], batch["input_ids"],
+                                                              batch["attention_mask"])
+    assert boxes.shape == (2, 8, 4) and logits.shape == (2, 8)
+    found = model_2021.heads["zsod"].detect(model_2021, batch["images"], batch["input_ids"], batch["attention_mask"],
+                                            [(224, 224)] * 2, threshold=0.0)
+    assert [len(f) for f in found] == [8, 8]
+    vqa = collate("vqa", rows["vqa"][:2], model_2021)
+    assert len(model_2021.heads["vqa"].answer(model_2021, vqa["images"], [r["question"] for r in rows["vqa"][:2]])) == 2
+    from fusionbench.metrics import sharing_ratio
+
+    report = sharing_ratio(model_2021, model_2021.task_parameters)
+    cross = sum(p.numel() for p in model_2021.cross.parameters())
+    assert report.per_task["vqa"] - report.per_task["c2c"] >= cross  # the cross layers are on the VQA path
