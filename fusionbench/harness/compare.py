@@ -117,6 +117,14 @@ def _p_value(deltas: list[float], observed: float, method: str) -> float:
     return float((1 + hits) / (1 + len(values)))
 
 
+#: Options that only add detail (breakdowns, error rates) and leave every task score unchanged.
+DETAIL_OPTIONS = ("by_language", "htr_error_rates")
+
+
+def _scoring_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if k not in DETAIL_OPTIONS}
+
+
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -146,9 +154,10 @@ def compare_records(
     common = [t for t in record_a["tasks"] if t in record_b["tasks"]]
     if not common:
         raise FusionBenchError("the two records have no task in common", file=str(path_b))
-    if record_a["options"] != record_b["options"]:
+    if _scoring_options(record_a["options"]) != _scoring_options(record_b["options"]):
         raise FusionBenchError("the records were scored with different options; their numbers are not comparable",
-                               file=str(path_b), expected=repr(record_a["options"]), found=repr(record_b["options"]))
+                               file=str(path_b), expected=repr(_scoring_options(record_a["options"])),
+                               found=repr(_scoring_options(record_b["options"])))
     refs_a, refs_b = record_a["dataset"]["references_sha256"], record_b["dataset"]["references_sha256"]
     for task in common:
         if refs_a.get(task) != refs_b.get(task):

@@ -226,3 +226,20 @@ def test_the_leaderboard_shows_the_sharing_ratio_against_both_thresholds():
     assert "0.270 ✓✗" in rows[0] and "a\\|b" in rows[0]  # meets 0.25, misses 0.3; pipes escaped
     assert "0.310 ✓✓" in rows[1] and "| – |" in rows[2]
     assert "<td>a|b</td>" in render_html(entries)
+
+
+def test_compare_ignores_detail_options_but_not_scoring_options(tmp_path):
+    from fusionbench.errors import FusionBenchError
+
+    def empty(folder: Path) -> dict[str, str]:
+        return {p.name: "" for p in (folder / "images").iterdir()}
+
+    _, plain = run_callables({"HTR": empty}, out=tmp_path / "a", bootstrap_samples=10)
+    _, detailed = run_callables({"HTR": empty}, out=tmp_path / "b", bootstrap_samples=10,
+                                options={"by_language": True, "htr_error_rates": True})
+    assert compare_records(plain, detailed, trials=20).rows["HTR"]["delta"] == 0
+    _, other = run_callables({"VQA": lambda folder: {}}, out=tmp_path / "c", bootstrap_samples=10,
+                             options={"vqa_normalize_references": True})
+    _, vqa = run_callables({"VQA": lambda folder: {}}, out=tmp_path / "d", bootstrap_samples=10)
+    with pytest.raises(FusionBenchError, match="different options"):
+        compare_records(vqa, other)
