@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import nn
-from torch.nn import functional as F
-
 from fusionbench.baselines.generation import beam_decode, greedy_decode
+from fusionbench.baselines.heads.lm import UntiedLMHead
+from torch.nn import functional as F
 
 if TYPE_CHECKING:
     from fusionbench.baselines.model import FusionModel
@@ -27,15 +26,8 @@ def c2c_source_ids(model: FusionModel, java: str) -> list[int]:
     return model.tokenizer.encode(java)[:limit] + [model.tokenizer.sep_id]
 
 
-class C2CHead(nn.Module):
+class C2CHead(UntiedLMHead):
     """An LM head (untied from the token embeddings) for Python tokens."""
-
-    def __init__(self, width: int, vocab_size: int) -> None:
-        super().__init__()
-        self.lm = nn.Linear(width, vocab_size, bias=False)
-
-    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        return self.lm(hidden)
 
     def loss(self, model: FusionModel, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Batch: ``input_ids``, ``attention_mask`` (B, L) and ``labels`` (B, L; -100 where no loss)."""

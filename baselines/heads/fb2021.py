@@ -30,10 +30,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import torch
+from fusionbench.baselines.heads.zsod import detection_loss
 from torch import nn
 from torch.nn import functional as F
-
-from fusionbench.baselines.heads.zsod import LOSS_WEIGHTS, NO_OBJECT_WEIGHT, box_iou_giou, cxcywh_to_xyxy, hungarian_match
 
 if TYPE_CHECKING:
     from fusionbench.baselines.model import FusionModel
@@ -142,25 +141,7 @@ class ZsODHead2021(nn.Module):
     def loss(self, model: FusionModel, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """The same matching and losses as :class:`~fusionbench.baselines.heads.zsod.ZsODHead`."""
         boxes, logits = self.predict_raw(model, batch["images"], batch["input_ids"], batch["attention_mask"])
-        score_target = torch.zeros_like(logits)
-        l1 = boxes.new_zeros(())
-        giou_loss = boxes.new_zeros(())
-        n_targets = 0
-        for b, targets in enumerate(batch["boxes"]):
-            targets = targets.to(boxes.device)
-            rows, cols = hungarian_match(boxes[b], logits[b].sigmoid(), targets)
-            if len(rows) == 0:
-                continue
-            score_target[b, rows] = 1.0
-            l1 = l1 + (boxes[b, rows] - targets[cols]).abs().sum()
-            _, giou = box_iou_giou(cxcywh_to_xyxy(boxes[b, rows]), cxcywh_to_xyxy(targets[cols]))
-            giou_loss = giou_loss + (1 - giou.diagonal()).sum()
-            n_targets += len(rows)
-        weight = torch.where(score_target > 0, 1.0, NO_OBJECT_WEIGHT)
-        bce = (F.binary_cross_entropy_with_logits(logits, score_target, reduction="none") * weight).sum() / weight.sum()
-        norm = max(n_targets, 1)
-        loss = LOSS_WEIGHTS["l1"] * l1 / norm + LOSS_WEIGHTS["giou"] * giou_loss / norm + LOSS_WEIGHTS["bce"] * bce
-        return {"loss": loss, "bce": bce.detach()}
+        return detection_loss(boxes, logits, batch["boxes"])
 
     def detect(self, model: FusionModel, images: torch.Tensor, ids: torch.Tensor, text_mask: torch.Tensor,
                sizes: list[tuple[int, int]], threshold: float = 0.5) -> list[list[list[float]]]:

@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import nn
-from torch.nn import functional as F
-
 from fusionbench.baselines.generation import greedy_decode
+from fusionbench.baselines.heads.lm import UntiedLMHead
+from torch.nn import functional as F
 
 if TYPE_CHECKING:
     from fusionbench.baselines.model import FusionModel
@@ -32,15 +31,8 @@ def vqa_prefix_ids(model: FusionModel, question: str) -> list[int]:
     return tok.encode(vqa_prompt(question))
 
 
-class VQAHead(nn.Module):
+class VQAHead(UntiedLMHead):
     """An LM head for answers (untied from the token embeddings)."""
-
-    def __init__(self, width: int, vocab_size: int) -> None:
-        super().__init__()
-        self.lm = nn.Linear(width, vocab_size, bias=False)
-
-    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        return self.lm(hidden)
 
     def loss(self, model: FusionModel, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Batch: ``images`` (B, 3, S, S) uint8, ``input_ids``/``attention_mask``/``labels`` (B, L) of the text."""

@@ -24,7 +24,7 @@ from fusionbench.baselines.config import ModelConfig
 if TYPE_CHECKING:
     from fusionbench.baselines.model import FusionModel
 
-__all__ = ["ZsODHead", "zsod_prompt", "cxcywh_to_xyxy", "box_iou_giou", "hungarian_match", "MATCH_COSTS",
+__all__ = ["ZsODHead", "detection_loss", "zsod_prompt", "cxcywh_to_xyxy", "box_iou_giou", "hungarian_match", "MATCH_COSTS",
            "LOSS_WEIGHTS", "NO_OBJECT_WEIGHT"]
 
 #: Matching cost weights: L1 distance, negative IoU, negative score probability.
@@ -85,6 +85,38 @@ def hungarian_match(boxes: torch.Tensor, scores: torch.Tensor, targets: torch.Te
     return torch.as_tensor(rows, dtype=torch.long), torch.as_tensor(cols, dtype=torch.long)
 
 
+def detection_loss(boxes: torch.Tensor, logits: torch.Tensor, targets_per_item: list[torch.Tensor]
+                   ) -> dict[str, torch.Tensor]:
+    """Hungarian-matched L1 + GIoU on matched boxes and weighted BCE on every score.
+
+    Args:
+        boxes: (B, Q, 4) predicted centre-form relative boxes; logits: (B, Q) score logits.
+        targets_per_item: per item a (G, 4) tensor of reference boxes (G = 0 for a negative).
+    """
+    score_target = torch.zeros_like(logits)
+    l1 = boxes.new_zeros(())
+    giou_loss = boxes.new_zeros(())
+    n_targets = 0
+    for b, targets in enumerate(targets_per_item):
+        targets = targets.to(boxes.device)
+        rows, cols = hungarian_match(boxes[b], logits[b].sigmoid(), targets)
+        if len(rows) == 0:
+            continue
+        score_target[b, rows] = 1.0
+        matched, ref = boxes[b, rows], targets[cols]
+        l1 = l1 + (matched - ref).abs().sum()
+        _, giou = box_iou_giou(cxcywh_to_xyxy(matched), cxcywh_to_xyxy(ref))
+        giou_loss = giou_loss + (1 - giou.diagonal()).sum()
+        n_targets += len(rows)
+    # Unmatched queries weigh NO_OBJECT_WEIGHT (DETR's eos_coef): with one matched query in
+    # 12, unweighted BCE drives every score to ~0 and no box ever passes the threshold.
+    weight = torch.where(score_target > 0, 1.0, NO_OBJECT_WEIGHT)
+    bce = (F.binary_cross_entropy_with_logits(logits, score_target, reduction="none") * weight).sum() / weight.sum()
+    norm = max(n_targets, 1)
+    loss = LOSS_WEIGHTS["l1"] * l1 / norm + LOSS_WEIGHTS["giou"] * giou_loss / norm + LOSS_WEIGHTS["bce"] * bce
+    return {"loss": loss, "bce": bce.detach()}
+
+
 class ZsODHead(nn.Module):
     """Learnable box queries and the box MLP."""
 
@@ -116,28 +148,7 @@ class ZsODHead(nn.Module):
     def loss(self, model: FusionModel, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Batch: ``images``, ``input_ids``, ``attention_mask`` and ``boxes`` (list of (G, 4) centre-form relative)."""
         boxes, logits = self.predict_raw(model, batch["images"], batch["input_ids"], batch["attention_mask"])
-        score_target = torch.zeros_like(logits)
-        l1 = boxes.new_zeros(())
-        giou_loss = boxes.new_zeros(())
-        n_targets = 0
-        for b, targets in enumerate(batch["boxes"]):
-            targets = targets.to(boxes.device)
-            rows, cols = hungarian_match(boxes[b], logits[b].sigmoid(), targets)
-            if len(rows) == 0:
-                continue
-            score_target[b, rows] = 1.0
-            matched, ref = boxes[b, rows], targets[cols]
-            l1 = l1 + (matched - ref).abs().sum()
-            _, giou = box_iou_giou(cxcywh_to_xyxy(matched), cxcywh_to_xyxy(ref))
-            giou_loss = giou_loss + (1 - giou.diagonal()).sum()
-            n_targets += len(rows)
-        # Unmatched queries weigh NO_OBJECT_WEIGHT (DETR's eos_coef): with one matched query in
-        # 12, unweighted BCE drives every score to ~0 and no box ever passes the threshold.
-        weight = torch.where(score_target > 0, 1.0, NO_OBJECT_WEIGHT)
-        bce = (F.binary_cross_entropy_with_logits(logits, score_target, reduction="none") * weight).sum() / weight.sum()
-        norm = max(n_targets, 1)
-        loss = LOSS_WEIGHTS["l1"] * l1 / norm + LOSS_WEIGHTS["giou"] * giou_loss / norm + LOSS_WEIGHTS["bce"] * bce
-        return {"loss": loss, "bce": bce.detach()}
+        return detection_loss(boxes, logits, batch["boxes"])
 
     @torch.no_grad()
     def detect(self, model: FusionModel, images: torch.Tensor, ids: torch.Tensor, text_mask: torch.Tensor,

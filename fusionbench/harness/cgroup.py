@@ -146,34 +146,27 @@ class RunCgroup:
                     pass
             time.sleep(0.02)
 
+    def _event(self, controller: str, file: str, key: str) -> int:
+        """A counter from a ``key value`` events file of ``controller`` (0 when unavailable)."""
+        directory = self.directories.get(controller)
+        if directory is None or controller not in self.controllers:
+            return 0
+        try:
+            for line in (directory / file).read_text().splitlines():
+                name, _, value = line.partition(" ")
+                if name == key:
+                    return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
+
     def out_of_memory(self) -> bool:
         """Whether the kernel killed a member for exceeding the memory cap."""
-        directory = self.directories.get("memory")
-        if directory is None or "memory" not in self.controllers:
-            return False
-        name = "memory.oom_control" if self.version == 1 else "memory.events"
-        try:
-            for line in (directory / name).read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "oom_kill" and int(value) > 0:
-                    return True
-        except OSError:
-            pass
-        return False
+        return self._event("memory", "memory.oom_control" if self.version == 1 else "memory.events", "oom_kill") > 0
 
     def process_cap_hit(self) -> bool:
         """Whether a fork was refused because of the process cap."""
-        directory = self.directories.get("pids")
-        if directory is None or "pids" not in self.controllers:
-            return False
-        try:
-            for line in (directory / "pids.events").read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "max" and int(value) > 0:
-                    return True
-        except OSError:
-            pass
-        return False
+        return self._event("pids", "pids.events", "max") > 0
 
     def remove(self) -> None:
         """Kill what is left and delete the cgroup directories."""

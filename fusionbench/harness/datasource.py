@@ -89,14 +89,28 @@ def hash_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def hash_tree(root: str | os.PathLike[str]) -> str:
-    """SHA-256 over a folder: every regular file's relative path and bytes, in sorted order."""
+def tree_digest(root: str | os.PathLike[str]) -> tuple[str, int, int]:
+    """SHA-256 over a folder plus its file count and byte total.
+
+    Every regular file contributes its relative path and the hash of its bytes; a symbolic link
+    contributes its path and target (it is not followed); entries are taken in sorted order.
+    """
     root = Path(root)
     digest = hashlib.sha256()
+    files = size = 0
     if not root.exists():
-        return digest.hexdigest()
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hash_file(path).encode() + b"\n")
-    return digest.hexdigest()
+        return digest.hexdigest(), 0, 0
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix().encode()
+        if path.is_symlink():
+            digest.update(b"link:" + relative + b"\0" + os.readlink(path).encode() + b"\n")
+        elif path.is_file():
+            digest.update(relative + b"\0" + hash_file(path).encode() + b"\n")
+            files += 1
+            size += path.stat().st_size
+    return digest.hexdigest(), files, size
+
+
+def hash_tree(root: str | os.PathLike[str]) -> str:
+    """SHA-256 over a folder (see :func:`tree_digest`)."""
+    return tree_digest(root)[0]

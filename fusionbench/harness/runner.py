@@ -211,7 +211,7 @@ def run_submission(
     from fusionbench.evaluation import _check_options
 
     started = time.monotonic()
-    options = {k: v for k, v in _check_options(dict(options or {})).items()}
+    options = _check_options(dict(options or {}))
     limits = limits or Limits()
     split_data = resolve_data(data, split)
     selected = select_tasks(split_data, tasks)

@@ -240,23 +240,30 @@ def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Se
     return args
 
 
-def _limit_setter(limits: Limits, cgroup: RunCgroup | None) -> Any:
-    """The function the child runs before ``exec``: join the cgroup, set rlimits."""
+def _rlimits(cgroup: RunCgroup | None) -> list[str]:
+    """The resource limits set per process: what the cgroup (if any) does not already cap."""
     controllers = cgroup.controllers if cgroup else []
-    nproc = None
-    if "pids" not in controllers and os.geteuid() != 0:
+    names = ["CORE", "FSIZE"]
+    if "memory" not in controllers:
+        names.append("AS")
+    if "pids" not in controllers and os.geteuid() != 0:  # the kernel ignores RLIMIT_NPROC for root
+        names.append("NPROC")
+    return names
+
+
+def _limit_setter(limits: Limits, cgroup: RunCgroup | None, names: Sequence[str]) -> Any:
+    """The function the child runs before ``exec``: join the cgroup, set the rlimits ``names``."""
+    values = {"CORE": 0, "FSIZE": limits.output_bytes, "AS": limits.memory_bytes}
+    if "NPROC" in names:
         # RLIMIT_NPROC counts every process of the user, so allow for those already running.
-        nproc = limits.max_processes + _processes_of(os.getuid())
+        values["NPROC"] = limits.max_processes + _processes_of(os.getuid())
+    chosen = [(getattr(resource, f"RLIMIT_{name}"), values[name]) for name in names]
 
     def apply() -> None:
         if cgroup is not None:
             cgroup.enter()
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
-        if "memory" not in controllers:
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        if nproc is not None:
-            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        for kind, value in chosen:
+            resource.setrlimit(kind, (value, value))
 
     return apply
 
@@ -377,8 +384,8 @@ def run_entrypoint(
 
     cgroup = RunCgroup.create(memory_bytes=limits.memory_bytes, max_processes=limits.max_processes)
     isolation["cgroup"] = cgroup.describe() if cgroup else None
-    isolation["rlimits"] = ["CORE", "FSIZE"] + (["AS"] if not cgroup or "memory" not in cgroup.controllers else []) \
-        + (["NPROC"] if (not cgroup or "pids" not in cgroup.controllers) and os.geteuid() != 0 else [])
+    rlimits = _rlimits(cgroup)
+    isolation["rlimits"] = rlimits
     if (not cgroup or "pids" not in cgroup.controllers) and os.geteuid() == 0:
         isolation["warning"] = "running as root without a pids cgroup: the process-count limit is not enforced"
 
@@ -396,7 +403,7 @@ def run_entrypoint(
             stderr=subprocess.PIPE, start_new_session=True,
             # the child must join the cgroup and set its limits between fork and exec; nothing in it
             # takes a lock that another thread could hold (file writes and setrlimit only)
-            preexec_fn=_limit_setter(limits, cgroup),  # noqa: PLW1509
+            preexec_fn=_limit_setter(limits, cgroup, rlimits),  # noqa: PLW1509
         )
         readers = [threading.Thread(target=_drain, args=(process.stdout, out_buf), daemon=True),
                    threading.Thread(target=_drain, args=(process.stderr, err_buf), daemon=True)]

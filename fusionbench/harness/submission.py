@@ -9,7 +9,6 @@ multitask criterion M/N, shown on the leaderboard).  Anything else is kept in th
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fusionbench.errors import FormatError, MissingFileError, SandboxError
+from fusionbench.harness.datasource import tree_digest
 from fusionbench.harness.unpack import UnpackLimits, safe_unpack
 from fusionbench.jsonio import read_json_object
 
@@ -74,22 +74,6 @@ def _check_metadata(folder: Path, origin: Path) -> dict[str, Any]:
     return metadata
 
 
-def _hash_folder(folder: Path) -> tuple[str, int, int]:
-    digest = hashlib.sha256()
-    count = size = 0
-    for path in sorted(folder.rglob("*")):
-        if path.is_symlink():
-            digest.update(b"L" + path.relative_to(folder).as_posix().encode() + b"\0"
-                          + os.readlink(path).encode() + b"\n")
-        elif path.is_file():
-            data = path.read_bytes()
-            digest.update(b"F" + path.relative_to(folder).as_posix().encode() + b"\0"
-                          + hashlib.sha256(data).hexdigest().encode() + b"\n")
-            count += 1
-            size += len(data)
-    return digest.hexdigest(), count, size
-
-
 def stage_submission(source: str | os.PathLike[str], target: str | os.PathLike[str],
                      limits: UnpackLimits | None = None) -> Submission:
     """Copy (folder) or safely unpack (zip) a submission into ``target`` and validate it there.
@@ -118,7 +102,7 @@ def stage_submission(source: str | os.PathLike[str], target: str | os.PathLike[s
     else:
         raise MissingFileError("no submission here", file=str(origin), expected="a folder or a .zip file")
     metadata = _check_metadata(target, origin)
-    sha, files, size = _hash_folder(target)
+    sha, files, size = tree_digest(target)
     name = str(metadata.get("name") or (origin.stem if kind == "zip" else origin.name))
     return Submission(origin=origin, kind=kind, metadata=metadata, sha256=sha, files=files, bytes=size, name=name)
 

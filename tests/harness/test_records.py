@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from harness_helpers import FAST, needs_bwrap
+from harness_helpers import BWRAP, FAST, needs_bwrap
 
 from fusionbench.evaluation import evaluate
 from fusionbench.harness.compare import compare_records
@@ -21,7 +21,7 @@ TRIVIAL = Path(__file__).resolve().parents[2] / "examples" / "submissions" / "tr
 
 @pytest.fixture(scope="module")
 def trivial_run(tmp_path_factory):
-    if needs_bwrap.args[0]:
+    if BWRAP is None:
         pytest.skip("bubblewrap is not installed (CI installs it)")
     out = tmp_path_factory.mktemp("results")
     record, path = run_submission(TRIVIAL, data="sample", split="test", out=out, limits=FAST, bootstrap_samples=200)
