@@ -27,6 +27,35 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
+def _task_floats(text: str | None, flag: str) -> dict[str, float] | None:
+    """``"htr=6,zsod=0.4"`` -> ``{"htr": 6.0, "zsod": 0.4}`` (``None`` when not given)."""
+    if not text:
+        return None
+    out = {}
+    for pair in text.split(","):
+        key, sep, value = pair.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise SystemExit(f"{flag} expects TASK=NUMBER[,TASK=NUMBER...], got {pair!r}")
+    return out
+
+
+def _batch_size(text: str) -> int | dict[str, int]:
+    """``"16"`` -> 16; ``"c2c=8,htr=32"`` -> ``{"c2c": 8, "htr": 32}``."""
+    if "=" not in text:
+        try:
+            return int(text)
+        except ValueError:
+            raise SystemExit(f"--batch-size expects N or TASK=N[,TASK=N...], got {text!r}") from None
+    sizes = _task_floats(text, "--batch-size") or {}
+    if any(v != int(v) or v < 1 for v in sizes.values()):
+        raise SystemExit(f"--batch-size expects positive whole numbers, got {text!r}")
+    return {task: int(v) for task, v in sizes.items()}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fusionbench.baselines", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -37,8 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--tasks", default="c2c,htr,vqa,zsod", help="comma-separated config names")
     t.add_argument("--sampler", default="weighted",
                    choices=["weighted", "round-robin", "stop-and-go", "weighted-stop-and-go"])
+    t.add_argument("--task-weights", default=None, metavar="TASK=W,...",
+                   help="sampling weights of the weighted samplers (default: the paper's)")
+    t.add_argument("--head-lr-scale", default=None, metavar="TASK=F,...",
+                   help="learning-rate factor for a task's own head, e.g. htr=6")
     t.add_argument("--steps", type=int, default=1000)
-    t.add_argument("--batch-size", type=int, default=16)
+    t.add_argument("--batch-size", default="16", metavar="N|TASK=N,...",
+                   help="mini-batch size, one number or per task (e.g. c2c=8,htr=32,vqa=32,zsod=32)")
     t.add_argument("--accumulation", type=int, default=1)
     t.add_argument("--max-lr", type=float, default=1e-3)
     t.add_argument("--seed", type=int, default=0)
@@ -91,7 +125,9 @@ def _run(args: argparse.Namespace) -> int:
 
         config = TrainConfig(
             preset=args.preset, overrides=_overrides(args.set), tasks=tuple(args.tasks.split(",")),
-            sampler=args.sampler, steps=args.steps, batch_size=args.batch_size, accumulation=args.accumulation,
+            sampler=args.sampler, weights_by_task=_task_floats(args.task_weights, "--task-weights"),
+            head_lr_scale=_task_floats(args.head_lr_scale, "--head-lr-scale"), steps=args.steps,
+            batch_size=_batch_size(args.batch_size), accumulation=args.accumulation,
             max_lr=args.max_lr, seed=args.seed, output_dir=args.output, eval_every=args.eval_every,
             eval_limit=args.eval_limit, checkpoint_every=args.checkpoint_every, weights=args.weights, amp=args.amp,
             device=args.device, time_budget_s=args.time_budget, progress=not args.no_progress,

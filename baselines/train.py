@@ -50,6 +50,10 @@ class TrainConfig:
         steps: optimizer steps; ``accumulation`` mini-batches per step.
         batch_size: mini-batch size, one number or per task.
         max_lr, pct_start, start_lr, final_div_factor, weight_decay, grad_clip: the optimiser.
+        head_lr_scale: per task, a factor on ``max_lr`` (and ``start_lr``) for that task's own
+            head (``heads.<task>.*``), e.g. ``{"htr": 3.0}``; the shared core, embeddings and
+            backbone keep ``max_lr``.  CTC leaves its all-blank plateau sooner with a faster head
+            while the language heads prefer the paper's rate.
         seed: seeds python, numpy, torch, the samplers and the data order.
         output_dir: where checkpoints go (``None``: none written).
         checkpoint_every, eval_every: in steps (0: only at the end / never).
@@ -76,6 +80,7 @@ class TrainConfig:
     final_div_factor: float = 1000.0
     weight_decay: float = 1e-2
     grad_clip: float = 1.0
+    head_lr_scale: dict[str, float] | None = None
     seed: int = 0
     output_dir: str | None = None
     checkpoint_every: int = 0
@@ -91,7 +96,11 @@ class TrainConfig:
     progress: bool = True
 
     def batch_size_of(self, task: str) -> int:
-        return self.batch_size[task] if isinstance(self.batch_size, dict) else int(self.batch_size)
+        if not isinstance(self.batch_size, dict):
+            return int(self.batch_size)
+        if task not in self.batch_size:
+            raise ValueError(f"batch_size gives no size for task {task!r} (it has {', '.join(self.batch_size)})")
+        return int(self.batch_size[task])
 
 
 def _seed_everything(seed: int) -> None:
@@ -242,15 +251,33 @@ class Trainer:
 
     def _build_optimizer(self) -> None:
         cfg = self.config
-        decay, no_decay = [], []
+        scales = dict(cfg.head_lr_scale or {})
+        unknown = set(scales) - set(TASKS)
+        if unknown:
+            raise ValueError(f"head_lr_scale: unknown task(s) {', '.join(sorted(unknown))}; "
+                             f"expected {', '.join(TASKS)}")
+        groups: dict[tuple[float, bool], list[torch.nn.Parameter]] = {}
         for name, param in self.model.named_parameters():
-            if param.requires_grad:
-                (decay if param.ndim >= 2 and "ln_" not in name else no_decay).append(param)
-        self.optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                                            {"params": no_decay, "weight_decay": 0.0}], lr=cfg.start_lr)
+            if not param.requires_grad:
+                continue
+            parts = name.split(".")
+            scale = float(scales.get(parts[1], 1.0)) if parts[0] == "heads" else 1.0
+            decays = param.ndim >= 2 and "ln_" not in name
+            groups.setdefault((scale, decays), []).append(param)
+        keys = sorted(groups, key=lambda k: (k[0], not k[1]))
+        self.optimizer = torch.optim.AdamW(
+            [{"params": groups[k], "weight_decay": cfg.weight_decay if k[1] else 0.0} for k in keys],
+            lr=cfg.start_lr)
+        total = max(cfg.steps, 2)
+        pct_start = cfg.pct_start
+        if abs(pct_start * total - 1.0) < 1e-9:
+            # torch's OneCycleLR divides by (pct_start * total - 1): a warm-up of exactly one step
+            # (e.g. 10 steps at 10 %) would raise ZeroDivisionError; a hair more is the same curve.
+            pct_start *= 1.0 + 1e-6
         self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            self.optimizer, max_lr=cfg.max_lr, total_steps=max(cfg.steps, 2), pct_start=cfg.pct_start,
-            div_factor=cfg.max_lr / cfg.start_lr, final_div_factor=cfg.final_div_factor, cycle_momentum=False,
+            self.optimizer, max_lr=[cfg.max_lr * k[0] for k in keys], total_steps=total,
+            pct_start=pct_start, div_factor=cfg.max_lr / cfg.start_lr, final_div_factor=cfg.final_div_factor,
+            cycle_momentum=False,
         )
         amp = cfg.amp
         if self.device.type != "cuda" or amp == "off":

@@ -3,7 +3,10 @@
 Images are resized keeping their proportions to fit the canvas (``htr_height`` x
 ``htr_width``; 128 x 512 by default), pasted left-aligned and vertically centred, ink bright on a
 zero background.  The canvas is cut into ``htr_width / htr_strip`` strips (64 strips of 8 px by
-default); each strip flattens in (row, column, channel) order.
+default); each strip flattens in (row, column, channel) order and is projected linearly to the
+core's width.  With ``htr_frontend="conv"`` (the ``tiny`` preset) three strided conv blocks
+replace the flattening: they reduce the height by 8 and the width by ``htr_strip``, so there is
+still one frame per strip, and each frame's feature column is projected to the core's width.
 """
 
 from __future__ import annotations
@@ -53,13 +56,34 @@ def ctc_greedy_decode(frames: Sequence[int], alphabet: str, blank: int = 0) -> s
     return "".join(chars)
 
 
+def _width_strides(strip: int) -> tuple[int, int, int]:
+    """Width strides of the three conv blocks whose product is ``strip`` (a power of two)."""
+    first = min(strip, 2)
+    second = min(strip // first, 2)
+    return first, second, strip // (first * second)
+
+
+def conv_frontend(config: ModelConfig) -> nn.Sequential:
+    """Three 3x3 conv + BatchNorm + ReLU blocks: height / 8, width / ``htr_strip``."""
+    blocks: list[nn.Module] = []
+    channels = config.htr_channels
+    for out, stride in zip(config.htr_conv_channels, _width_strides(config.htr_strip)):
+        blocks += [nn.Conv2d(channels, out, 3, (2, stride), 1, bias=False), nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+        channels = out
+    return nn.Sequential(*blocks)
+
+
 class HTRHead(nn.Module):
-    """Strip projection, BiLSTM and classifier around the shared core."""
+    """Strip projection (or conv front end), BiLSTM and classifier around the shared core."""
 
     def __init__(self, config: ModelConfig, width: int, n_classes: int) -> None:
         super().__init__()
         self.strip = config.htr_strip
-        strip_dim = config.htr_height * config.htr_strip * config.htr_channels
+        self.conv = conv_frontend(config) if config.htr_frontend == "conv" else None
+        if self.conv is not None:
+            strip_dim = config.htr_conv_channels[-1] * (config.htr_height // 8)
+        else:
+            strip_dim = config.htr_height * config.htr_strip * config.htr_channels
         hidden = config.htr_adapter_hidden
         if hidden:  # the 2021 code's adapter: Linear, ReLU, Dropout, Linear
             self.proj = nn.Sequential(nn.Linear(strip_dim, hidden), nn.ReLU(), nn.Dropout(config.dropout),
@@ -76,9 +100,18 @@ class HTRHead(nn.Module):
         x = images.view(b, c, h, w // self.strip, self.strip).permute(0, 3, 2, 4, 1)
         return x.reshape(b, w // self.strip, h * self.strip * c)
 
+    def frames(self, images: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) uint8 canvases -> (B, T, features) frames before the projection."""
+        x = (images.float() / 255.0 - INK_MEAN) / INK_STD
+        if self.conv is None:
+            return self.strips(x)
+        features = self.conv(x)  # (B, C', H / 8, T)
+        b, c, h, t = features.shape
+        return features.permute(0, 3, 1, 2).reshape(b, t, c * h)
+
     def logits(self, model: FusionModel, images: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) uint8 canvases -> (B, T, classes) logits."""
-        x = self.proj(self.strips((images.float() / 255.0 - INK_MEAN) / INK_STD))
+        x = self.proj(self.frames(images))
         mask = torch.ones(x.shape[:2], dtype=torch.long, device=x.device)
         hidden, _ = model.run_core(x, mask, "htr")
         hidden, _ = self.lstm(hidden.float())

@@ -46,6 +46,33 @@ def test_htr_strips_are_vertical_slices_in_row_column_channel_order(tiny_model):
     assert torch.equal(strips[0, 1], second)
 
 
+@pytest.mark.parametrize("strip", [2, 4, 8, 16])
+def test_htr_conv_frontend_gives_one_frame_per_strip_and_stays_local(strip):
+    from fusionbench.baselines.config import get_config
+    from fusionbench.baselines.heads.htr import HTRHead
+
+    config = get_config("tiny", htr_strip=strip)
+    head = HTRHead(config, 32, 5).eval()
+    images = torch.zeros(1, 1, config.htr_height, config.htr_width, dtype=torch.uint8)
+    with torch.no_grad():
+        before = head.frames(images)
+        assert before.shape == (1, config.htr_steps, config.htr_conv_channels[-1] * config.htr_height // 8)
+        images[..., -strip:] = 255  # ink in the last strip only
+        after = head.frames(images)
+    changed = (after - before).abs().amax(-1)[0] > 0
+    # The three 3x3 blocks see at most 7 input columns per output step: far frames cannot change.
+    assert changed[-1] and not changed[: config.htr_steps - 3].any()
+
+
+def test_htr_frontend_is_validated():
+    from fusionbench.baselines.config import get_config
+
+    with pytest.raises(ValueError, match="htr_frontend"):
+        get_config("tiny", htr_frontend="lstm")
+    with pytest.raises(ValueError, match="power of two"):
+        get_config("tiny", htr_strip=12, htr_width=240)
+
+
 def test_zsod_outputs_twelve_boxes_inside_the_image(rows, tiny_model):
     batch = collate("zsod", zsod_pairs(rows["zsod"])[:2], tiny_model)
     with torch.no_grad():

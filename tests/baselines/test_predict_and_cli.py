@@ -78,3 +78,24 @@ def test_cli_reports_missing_pretrained_weights(capsys, monkeypatch, tmp_path):
     assert main(["describe", "--preset", "gpt2"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("fusionbench: error:") and "FUSIONBENCH_GPT2_DIR" in err
+
+
+def test_cli_train_passes_task_weights_and_head_lr_scale(tmp_path):
+    import torch
+
+    out = tmp_path / "ckpt"
+    assert main(["train", "--tasks", "htr,vqa", "--steps", "2", "--batch-size", "htr=2,vqa=3", "--task-weights",
+                 "htr=0.7,vqa=0.3", "--head-lr-scale", "htr=6", "--output", str(out), "--no-progress"]) == 0
+    state = torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert state["train_config"]["weights_by_task"] == {"htr": 0.7, "vqa": 0.3}
+    assert state["train_config"]["head_lr_scale"] == {"htr": 6.0}
+    assert state["train_config"]["batch_size"] == {"htr": 2, "vqa": 3}
+
+
+def test_cli_train_refuses_a_malformed_task_list(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit, match="--head-lr-scale expects TASK=NUMBER"):
+        main(["train", "--head-lr-scale", "htr:6", "--output", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="--batch-size expects"):
+        main(["train", "--batch-size", "many", "--output", str(tmp_path / "x")])
