@@ -40,6 +40,9 @@ from fusionbench.tasks import get_task
 
 #: Per-task mini-batch sizes of the benchmark (C2C sequences are ~260 tokens long).
 BATCH = {"c2c": 8, "htr": 32, "vqa": 32, "zsod": 32}
+#: The CPU recipe's task sampling weights and HTR head learning-rate factor (see the docstring).
+TASK_WEIGHTS = {"htr": 0.44, "zsod": 0.37, "vqa": 0.11, "c2c": 0.08}
+HEAD_LR_SCALE = {"htr": 6.0}
 
 
 def log(message: str) -> None:
@@ -51,6 +54,20 @@ def score(predictions: dict[str, Any], references: dict[str, Any]) -> dict[str, 
     report = fusionbench.evaluate({get_task(t).name: v for t, v in predictions.items()},
                                   {get_task(t).name: references[t] for t in predictions})
     return {task: result.score for task, result in report.scores.items()}
+
+
+#: (rows per task, references per task, results table by official task name)
+Scored = tuple[dict[str, list[dict]], dict[str, Any], dict[str, dict[str, float]]]
+
+
+def load_test_split_with_trivial_scores() -> Scored:
+    """The test rows and references per task, and a results table holding the trivial scores."""
+    test = {t: load_rows(t, "test") for t in TASKS}
+    references = {t: reference_object(t, test[t]) for t in TASKS}
+    results: dict[str, dict[str, float]] = {get_task(t).name: {} for t in TASKS}
+    for task, value in score(trivial_predictions(test), references).items():
+        results[task]["trivial"] = value
+    return test, references, results
 
 
 def trivial_predictions(test: dict[str, list[dict]]) -> dict[str, Any]:
@@ -90,9 +107,9 @@ def main() -> None:
     parser.add_argument("--budget-s", type=float, default=660.0, help="fusion training wall-time budget")
     parser.add_argument("--steps", type=int, default=5400, help="scheduled optimizer steps (cut by the budget)")
     parser.add_argument("--max-lr", type=float, default=1e-3)
-    parser.add_argument("--head-lr-scale", default='{"htr": 6}', help="JSON: max-lr factor per task head")
+    parser.add_argument("--head-lr-scale", default=json.dumps(HEAD_LR_SCALE), help="JSON: max-lr factor per task head")
     parser.add_argument("--sampler", default="weighted")
-    parser.add_argument("--weights", default='{"htr": 0.44, "zsod": 0.37, "vqa": 0.11, "c2c": 0.08}',
+    parser.add_argument("--weights", default=json.dumps(TASK_WEIGHTS),
                         help="task sampling weights as JSON; 'paper' for the paper's")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
@@ -106,11 +123,7 @@ def main() -> None:
     weights = None if args.weights in (None, "", "paper") else json.loads(args.weights)
     head_lr_scale = json.loads(args.head_lr_scale) if args.head_lr_scale else None
 
-    test = {t: load_rows(t, "test") for t in TASKS}
-    references = {t: reference_object(t, test[t]) for t in TASKS}
-    results: dict[str, dict[str, float]] = {get_task(t).name: {} for t in TASKS}
-    for task, value in score(trivial_predictions(test), references).items():
-        results[task]["trivial"] = value
+    test, references, results = load_test_split_with_trivial_scores()
 
     with tempfile.TemporaryDirectory() as tmp:
         config = TrainConfig(preset="tiny", overrides=overrides, steps=args.steps, batch_size=BATCH,

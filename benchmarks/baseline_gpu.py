@@ -18,18 +18,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from typing import Any
 
 import torch
-from baseline_cpu import BATCH, log, model_predictions, score, trivial_predictions, tune_threshold
+from baseline_cpu import (
+    BATCH,
+    HEAD_LR_SCALE,
+    load_test_split_with_trivial_scores,
+    log,
+    model_predictions,
+    score,
+    tune_threshold,
+)
 
 from fusionbench.baselines.data import load_rows
 from fusionbench.baselines.describe import describe
 from fusionbench.baselines.model import TASKS
-from fusionbench.baselines.predict import reference_object
 from fusionbench.baselines.train import TrainConfig, Trainer
 from fusionbench.tasks import get_task
 
@@ -84,7 +90,8 @@ def throughput(trainer: Trainer, warmup: int, steps: int) -> dict[str, dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default="gpt2-medium")
-    parser.add_argument("--weights", default=None, help="local folder of pretrained GPT-2 weights (else random)")
+    parser.add_argument("--weights", default=None,
+                        help="local folder of pretrained GPT-2 weights (else random init)")
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--amp", default="bf16", choices=["auto", "bf16", "fp16", "off"])
     parser.add_argument("--budget-s", type=float, default=300.0, help="fusion training wall-time budget")
@@ -92,13 +99,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps per task before timing")
     parser.add_argument("--timed-steps", type=int, default=20, help="timed steps per task")
     parser.add_argument("--max-lr", type=float, default=1e-3)
-    parser.add_argument("--head-lr-scale", default='{"htr": 6}', help="JSON: max-lr factor per task head")
+    parser.add_argument("--head-lr-scale", default=json.dumps(HEAD_LR_SCALE), help="JSON: max-lr factor per task head")
     parser.add_argument("--weights-by-task", default=None, help="task sampling weights as JSON (default: the paper's)")
     parser.add_argument("--small-batches", action="store_true", help="use the CPU benchmark's batch sizes")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise SystemExit("baseline_gpu.py: no CUDA device here; use --device cpu --preset tiny --amp off for a smoke run")
+        raise SystemExit("baseline_gpu.py: no CUDA device here; "
+                         "use --device cpu --preset tiny --amp off for a smoke run")
     start = time.time()
     overrides: dict[str, Any] = {}
     if args.weights is None and args.preset != "tiny":
@@ -107,11 +115,7 @@ def main() -> None:
         overrides = {"core": "random", "tokenizer": "local-bpe", "tokenizer_vocab": 8192}
     batch = BATCH if args.small_batches else GPU_BATCH
 
-    test = {t: load_rows(t, "test") for t in TASKS}
-    references = {t: reference_object(t, test[t]) for t in TASKS}
-    results: dict[str, dict[str, float]] = {get_task(t).name: {} for t in TASKS}
-    for task, value in score(trivial_predictions(test), references).items():
-        results[task]["trivial"] = value
+    test, references, results = load_test_split_with_trivial_scores()
 
     with tempfile.TemporaryDirectory() as tmp:
         config = TrainConfig(preset=args.preset, overrides=overrides, steps=args.steps, batch_size=batch,
@@ -155,4 +159,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
