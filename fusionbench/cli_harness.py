@@ -130,7 +130,7 @@ def render_run(record: dict[str, Any], path: Any) -> str:
 def _run(args: argparse.Namespace) -> int:
     from fusionbench.cli import _extension_options
     from fusionbench.harness.runner import run_submission
-    from fusionbench.harness.sandbox import Limits
+    from fusionbench.isolation.sandbox import Limits
 
     env = {}
     for item in args.env:

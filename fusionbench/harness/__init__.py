@@ -1,8 +1,8 @@
 """Run submissions on hidden inputs, score them, record, verify, compare and rank the results.
 
 The pieces, each in its own module: :mod:`~fusionbench.harness.submission` (format, staging),
-:mod:`~fusionbench.harness.unpack` (safe zips), :mod:`~fusionbench.harness.sandbox` and
-:mod:`~fusionbench.harness.cgroup` (isolation and limits), :mod:`~fusionbench.harness.datasource`
+:mod:`~fusionbench.harness.unpack` (safe zips), :mod:`~fusionbench.isolation.sandbox` and
+:mod:`~fusionbench.isolation.cgroup` (isolation and limits), :mod:`~fusionbench.harness.datasource`
 (inputs, answers, hashes), :mod:`~fusionbench.harness.scoring` and
 :mod:`~fusionbench.harness.bootstrap` (scores and intervals), :mod:`~fusionbench.harness.record`,
 :mod:`~fusionbench.harness.runner`, :mod:`~fusionbench.harness.verify`,

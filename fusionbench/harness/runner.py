@@ -4,7 +4,7 @@ The order of events is the guarantee:
 
 1. the split's inputs (never its answers) and the submission are copied into a fresh temporary
    work folder; zips are checked and unpacked safely before anything runs;
-2. the entrypoint runs in the sandbox (:mod:`fusionbench.harness.sandbox`), which sees only the
+2. the entrypoint runs in the sandbox (:mod:`fusionbench.isolation.sandbox`), which sees only the
    work folder, the system and the Python environment, with every answer location masked;
 3. when the whole process tree is gone, the official prediction files are copied out of
    ``output/`` and scored here, task by task (a missing or invalid file scores 0 with its reason);
@@ -26,7 +26,7 @@ from typing import Any
 from fusionbench.errors import MissingFileError
 from fusionbench.harness.datasource import DataSplit, resolve_data
 from fusionbench.harness.record import PREDICTIONS_DIR, RECORD_NAME, SCHEMA, environment, now
-from fusionbench.harness.sandbox import Limits, RunOutcome, run_entrypoint
+from fusionbench.isolation.sandbox import Limits, RunOutcome, run_entrypoint
 from fusionbench.harness.scoring import TaskOutcome, bootstrap_intervals, predictions_in, score_predictions
 from fusionbench.harness.submission import Submission, stage_submission
 from fusionbench.jsonio import write_json_atomic
@@ -194,7 +194,7 @@ def run_submission(
         split: the split to run on.
         tasks: tasks to run (default: every task with a reference).
         out: the results folder; the run lands in ``out/<name>-<split>-<hash>/``.
-        limits: resource limits (default :class:`~fusionbench.harness.sandbox.Limits`).
+        limits: resource limits (default :class:`~fusionbench.isolation.sandbox.Limits`).
         sandbox: ``False`` runs without bubblewrap (a plain process group; recorded as such).
         options: scoring extensions (as :func:`fusionbench.evaluate`'s), default official.
         bootstrap_samples, seed: the confidence intervals' resampling.

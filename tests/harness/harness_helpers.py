@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fusionbench.harness.sandbox import Limits, bwrap_path
+from fusionbench.isolation.sandbox import Limits, bwrap_path
 
 BWRAP = bwrap_path()
 needs_bwrap = pytest.mark.skipif(BWRAP is None, reason="bubblewrap is not installed (CI installs it)")

@@ -259,7 +259,7 @@ def test_missing_or_malformed_metadata_is_a_clear_error(tmp_path, data_dir, cont
 
 
 def test_without_bwrap_the_run_refuses_unless_no_sandbox_is_explicit(tmp_path, data_dir, monkeypatch):
-    from fusionbench.harness import sandbox
+    from fusionbench.isolation import sandbox
 
     monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
     submission = write_submission(tmp_path / "ok", EMPTY_HTR)
@@ -297,7 +297,7 @@ def test_a_link_to_the_answers_in_output_is_not_followed(tmp_path, data_dir):
 
 
 def test_without_a_cgroup_memory_falls_back_to_rlimit_as(tmp_path, data_dir, monkeypatch):
-    import fusionbench.harness.sandbox as sandbox
+    import fusionbench.isolation.sandbox as sandbox
 
     monkeypatch.setattr(sandbox.RunCgroup, "create", classmethod(lambda cls, **kwargs: None))
     hog = write_submission(tmp_path / "hog", """
@@ -311,7 +311,7 @@ def test_without_a_cgroup_memory_falls_back_to_rlimit_as(tmp_path, data_dir, mon
 
 
 def test_a_long_run_reports_progress(tmp_path):
-    from fusionbench.harness.sandbox import run_entrypoint
+    from fusionbench.isolation.sandbox import run_entrypoint
 
     (tmp_path / "output").mkdir()
     lines: list[str] = []

@@ -9,7 +9,7 @@ and the PID namespace mean that no process outlives the run: when the sandbox's 
 ends, the kernel kills every other process in the namespace.
 
 Limits, applied to the whole process tree where a cgroup can be made (see
-:mod:`fusionbench.harness.cgroup`), else per process with ``setrlimit``:
+:mod:`fusionbench.isolation.cgroup`), else per process with ``setrlimit``:
 
 * wall time (the whole group is killed; recorded as ``timeout``);
 * memory (cgroup memory cap with the kernel's OOM kill, else ``RLIMIT_AS``; ``memory_limit``);
@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from fusionbench.errors import SandboxError
-from fusionbench.harness.cgroup import RunCgroup
+from fusionbench.isolation.cgroup import RunCgroup
 
 __all__ = ["Limits", "RunOutcome", "bwrap_path", "run_entrypoint"]
 
