@@ -37,7 +37,8 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
             "unless --tasks is given. Extensions are off unless asked for."
         ),
     )
-    score.add_argument("ref_dir", metavar="REF_DIR", help="directory with true_<TASK>.json files")
+    score.add_argument("ref_dir", metavar="REF_DIR",
+                       help="directory with true_<TASK>.json files (or a challenge-layout folder with answers/)")
     score.add_argument("pred_dir", metavar="PRED_DIR", help="directory with prediction_<TASK>.json files")
     score.add_argument("--tasks", help="comma-separated tasks to score, e.g. C2C,HTR (default: all with references)")
     score.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
@@ -121,7 +122,9 @@ def _run_score(args: argparse.Namespace) -> int:
     from fusionbench.evaluation import evaluate
     from fusionbench.jsonio import write_json_atomic
 
-    report = evaluate(args.pred_dir, args.ref_dir, tasks=args.tasks, **_extension_options(args))
+    from fusionbench.data.challenge import reference_dir
+
+    report = evaluate(args.pred_dir, reference_dir(args.ref_dir), tasks=args.tasks, **_extension_options(args))
     payload = report.to_dict()
     if args.out:
         write_json_atomic(args.out, payload)

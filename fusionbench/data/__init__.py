@@ -82,4 +82,20 @@ def load_dataset(
         if cause is not None:
             raise cause from None
         raise
+    _check_split(builder, split, config, source)
     return builder.as_dataset(split=split)
+
+
+def _check_split(builder: Any, split: str | None, config: str, source: str) -> None:
+    """One clear error for a split the prepared data does not have (``datasets`` raises a long
+    traceback); slices such as ``test[:10]`` are checked by their split name."""
+    if split is None:
+        return
+    available = list(builder.info.splits or {})
+    names = [part.split("[", 1)[0].strip() for part in str(split).split("+")]
+    unknown = [name for name in names if name not in available]
+    if unknown and available:
+        raise FusionBenchError(
+            f"no split {unknown[0]!r} in {get_task(config).config} (source {source!r}); "
+            f"expected one of {', '.join(available)}"
+        )
