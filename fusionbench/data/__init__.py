@@ -46,13 +46,16 @@ def load_dataset(
             ``"fusionbrain"`` (the organisers' files), ``"avatar"``, ``"visual_genome"``,
             ``"vqa_v2"``, ``"school_notebooks"``.
         data_dir: with the sample source, a folder in the challenge layout (``input/`` plus
-            ``true_<TASK>.json``) that becomes the ``test`` split; with a public source, a local
-            mirror of its files (looked up by original file name before downloading).
+            ``answers/true_<TASK>.json``, or the true files beside ``input/``; see
+            :func:`fusionbench.data.challenge.locate_split`) that becomes the ``test`` split; with
+            a public source, a local mirror of its files (looked up by original file name before
+            downloading).
         streaming: return an ``IterableDataset`` (no cache is written).
         cache_dir: where ``datasets`` keeps prepared data.
 
     Raises:
-        FusionBenchError: invalid source or data (naming the file and the item).
+        FusionBenchError: invalid source or data (naming the file and the item), a split the data
+            does not have, or a public source without the ``sources`` extra.
     """
     from fusionbench.data.builders.base import directory_fingerprint
 
