@@ -6,14 +6,22 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test bench clean
 
-# torch is pinned here, first, because on the project's machines that exact build is a local CPU
-# wheel (any other version pulls several GB of CUDA packages); pyproject keeps a range.
+# torch is installed first, on its own, so that the baselines extra finds it already there
+# (pyproject keeps a range).  What `pip install torch==2.13.0` gets depends on the machine:
+# - with TORCH_INDEX empty (the default) pip uses its configured index; on the project's machines
+#   that holds a local CPU wheel, but from the public PyPI the Linux build is the CUDA one, which
+#   pulls about 16 nvidia-* packages (several GB);
+# - `make install TORCH_INDEX=https://download.pytorch.org/whl/cpu` takes the CPU-only build from
+#   PyTorch's own index (torch only; everything else still comes from the configured index).
+# `make install TORCH=` (empty) skips this step and leaves torch to the baselines extra.
 TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) "$(TORCH)"
+	@echo "installing $(if $(TORCH),$(TORCH) from $(or $(TORCH_INDEX),pip's configured index),no pinned torch)"
+	$(if $(TORCH),$(PIP) $(if $(TORCH_INDEX),--index-url "$(TORCH_INDEX)") "$(TORCH)")
 	$(PIP) -e ".[test,baselines]"
 	touch $(STAMP)
 

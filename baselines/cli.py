@@ -61,31 +61,43 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train single-task or fusion")
-    t.add_argument("--preset", default="tiny")
-    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model config override")
+    t.add_argument("--preset", default="tiny",
+                   help="model preset: tiny, gpt2, gpt2-medium, fusionbrain-2021, gpt2-large (default: tiny)")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one model config field, e.g. --set n_layer=4 (repeatable; VALUE is JSON or a string)")
     t.add_argument("--tasks", default="c2c,htr,vqa,zsod", help="comma-separated config names")
     t.add_argument("--sampler", default="weighted",
-                   choices=["weighted", "round-robin", "stop-and-go", "weighted-stop-and-go"])
+                   choices=["weighted", "round-robin", "stop-and-go", "weighted-stop-and-go"],
+                   help="how the next batch's task is chosen: by weight (the paper's), in turn, or 12-in-1's "
+                        "dynamic stop-and-go on either (default: weighted)")
     t.add_argument("--task-weights", default=None, metavar="TASK=W,...",
                    help="sampling weights of the weighted samplers (default: the paper's)")
     t.add_argument("--head-lr-scale", default=None, metavar="TASK=F,...",
                    help="learning-rate factor for a task's own head, e.g. htr=6")
-    t.add_argument("--steps", type=int, default=1000)
+    t.add_argument("--steps", type=int, default=1000, help="optimizer steps (default: 1000)")
     t.add_argument("--batch-size", default="16", metavar="N|TASK=N,...",
                    help="mini-batch size, one number or per task (e.g. c2c=8,htr=32,vqa=32,zsod=32)")
-    t.add_argument("--accumulation", type=int, default=1)
-    t.add_argument("--max-lr", type=float, default=1e-3)
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--accumulation", type=int, default=1,
+                   help="mini-batches whose gradients are summed per optimizer step (default: 1)")
+    t.add_argument("--max-lr", type=float, default=1e-3,
+                   help="peak learning rate of the one-cycle schedule (default: 1e-3)")
+    t.add_argument("--seed", type=int, default=0,
+                   help="seed of python, numpy, torch, the samplers and the data order (default: 0)")
     t.add_argument("--output", required=True, help="checkpoint folder (resumed when it holds one)")
-    t.add_argument("--no-resume", action="store_true")
-    t.add_argument("--eval-every", type=int, default=0)
-    t.add_argument("--eval-limit", type=int, default=None)
-    t.add_argument("--checkpoint-every", type=int, default=0)
+    t.add_argument("--no-resume", action="store_true",
+                   help="start afresh even when --output holds a checkpoint")
+    t.add_argument("--eval-every", type=int, default=0,
+                   help="score the validation split every N steps (default: 0, never)")
+    t.add_argument("--eval-limit", type=int, default=None,
+                   help="validation items per task in those evaluations (default: all)")
+    t.add_argument("--checkpoint-every", type=int, default=0,
+                   help="write a checkpoint every N steps (default: 0, only at the end)")
     t.add_argument("--weights", default=None, help="local directory of pretrained GPT-2 weights")
-    t.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
-    t.add_argument("--device", default="auto")
+    t.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"],
+                   help="mixed precision; auto: bf16 or fp16 on CUDA, off on CPU (default: auto)")
+    t.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ... (default: auto)")
     t.add_argument("--time-budget", type=float, default=None, help="stop after this many seconds")
-    t.add_argument("--no-progress", action="store_true")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("predict", help="write prediction_<TASK>.json files")
     p.add_argument("checkpoint", help="checkpoint file or folder")

@@ -37,7 +37,8 @@ def _add_score(subparsers: argparse._SubParsersAction) -> None:
             "unless --tasks is given. Extensions are off unless asked for."
         ),
     )
-    score.add_argument("ref_dir", metavar="REF_DIR", help="directory with true_<TASK>.json files")
+    score.add_argument("ref_dir", metavar="REF_DIR",
+                       help="directory with true_<TASK>.json files (or a challenge-layout folder with answers/)")
     score.add_argument("pred_dir", metavar="PRED_DIR", help="directory with prediction_<TASK>.json files")
     score.add_argument("--tasks", help="comma-separated tasks to score, e.g. C2C,HTR (default: all with references)")
     score.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
@@ -80,7 +81,8 @@ def _add_export(subparsers: argparse._SubParsersAction) -> None:
     )
     hub.add_argument("out_dir", metavar="OUT_DIR", help="folder to create (must not exist)")
     hub.add_argument("--configs", help="comma-separated configs (default: htr,zsod,vqa,c2c)")
-    hub.add_argument("--data-dir", metavar="DIR", help="a split in the challenge layout (input/ + true_*.json)")
+    hub.add_argument("--data-dir", metavar="DIR",
+                     help="a split in the challenge layout (input/ + answers/, or true_*.json beside input/)")
     hub.add_argument("--push", metavar="REPO_ID", help="also upload the folder to the Hugging Face Hub")
     challenge = kinds.add_parser(
         "challenge", help="a split in the challenge layout: input/ without answers, answers/ apart",
@@ -88,19 +90,22 @@ def _add_export(subparsers: argparse._SubParsersAction) -> None:
     challenge.add_argument("out_dir", metavar="OUT_DIR", help="folder to create (must not exist)")
     challenge.add_argument("--split", default="test", help="split to export (default: test)")
     challenge.add_argument("--tasks", help="comma-separated tasks (default: all four)")
-    challenge.add_argument("--data-dir", metavar="DIR", help="read this challenge-layout folder instead of the sample")
+    challenge.add_argument("--data-dir", metavar="DIR",
+                           help="read this challenge-layout folder (answers in answers/ or beside input/) instead of the sample")
 
 
 def _add_audit(subparsers: argparse._SubParsersAction) -> None:
     audit = subparsers.add_parser(
         "audit", help="leakage audit: evaluation images and C2C pairs that also occur in training data",
-        description="Splits default to the shipped sample (train generated on first use).",
+        description="Splits default to the shipped sample (train generated on first use). Each DIR is a split in "
+                    "the challenge layout, its answers in answers/ or beside input/.",
     )
     audit.add_argument("--train", metavar="DIR", help="train split in the challenge layout")
     audit.add_argument("--validation", metavar="DIR", help="validation split in the challenge layout")
     audit.add_argument("--test", metavar="DIR", help="test split in the challenge layout")
     audit.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
-    audit.add_argument("--write-clean", metavar="DIR", help="write the train split without the leaked items")
+    audit.add_argument("--write-clean", metavar="DIR",
+                       help="write the train split without the leaked items (a new folder: input/ + answers/)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,7 +126,9 @@ def _run_score(args: argparse.Namespace) -> int:
     from fusionbench.evaluation import evaluate
     from fusionbench.jsonio import write_json_atomic
 
-    report = evaluate(args.pred_dir, args.ref_dir, tasks=args.tasks, **_extension_options(args))
+    from fusionbench.data.challenge import reference_dir
+
+    report = evaluate(args.pred_dir, reference_dir(args.ref_dir), tasks=args.tasks, **_extension_options(args))
     payload = report.to_dict()
     if args.out:
         write_json_atomic(args.out, payload)

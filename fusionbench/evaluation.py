@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fusionbench.errors import FusionBenchError, MissingFileError
-from fusionbench.formats import read_task_file, tasks_in_directory, validate
+from fusionbench.formats import near_miss_hint, read_task_file, tasks_in_directory, validate
 from fusionbench.metrics.accumulator import Accumulator
 from fusionbench.metrics.result import TaskScore
 from fusionbench.report import Report
@@ -96,9 +96,12 @@ def _resolve_tasks(
         wanted = {get_task(t).name for t in tasks}
         return [t for t in TASK_ORDER if t in wanted]
     if _is_path(references):
+        if not os.path.isdir(references):
+            raise MissingFileError("reference directory not found", file=str(references),
+                                   expected="a directory with true_<TASK>.json files")
         found = tasks_in_directory(references, "reference")
         if not found:
-            hint = ""
+            hint = near_miss_hint(references, "reference")
             if tasks_in_directory(references, "prediction"):
                 hint = " (it holds prediction files: were the arguments swapped?)"
             raise MissingFileError(

@@ -8,6 +8,7 @@ Every problem raises a :class:`~fusionbench.errors.FormatError` naming the file 
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ __all__ = [
     "VQA_LANGUAGES",
     "Role",
     "find_task_file",
+    "near_miss_hint",
     "read_task_file",
     "tasks_in_directory",
     "validate",
@@ -189,6 +191,24 @@ def find_task_file(directory: str | os.PathLike[str], task: str, role: Role) -> 
     return found[0] if found else None
 
 
+def near_miss_hint(directory: str | os.PathLike[str], role: Role, task: str | None = None) -> str:
+    """`` (did you mean prediction_HTR.json for predictions_HTR.json?)`` when a file in ``directory``
+    is a near miss of an official ``role`` file name (of ``task``, or of any task); else ``""``."""
+    folder = Path(directory)
+    specs = [get_task(task)] if task else [get_task(t) for t in TASK_ORDER]
+    official = [n for s in specs for n in (s.reference_files if role == "reference" else s.prediction_files)]
+    try:
+        present = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in official)
+    except OSError:
+        return ""
+    by_lower = {n.lower(): n for n in official}
+    for name in present:
+        match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.85)
+        if match:
+            return f" (did you mean {by_lower[match[0]]}? found {name})"
+    return ""
+
+
 def tasks_in_directory(directory: str | os.PathLike[str], role: Role) -> list[str]:
     """Official names of the tasks whose ``role`` file exists in ``directory``, in report order."""
     return [task for task in TASK_ORDER if find_task_file(directory, task, role) is not None]
@@ -213,7 +233,7 @@ def read_task_file(
     if path is None:
         names = spec.reference_files if role == "reference" else spec.prediction_files
         raise MissingFileError(
-            f"no {role} file for {spec.name}", file=str(directory),
+            f"no {role} file for {spec.name}{near_miss_hint(directory, role, spec.name)}", file=str(directory),
             expected=" or ".join(names),
         )
     data = read_json_object(path, max_bytes=max_bytes)

@@ -15,7 +15,8 @@ from typing import Any
 
 from fusionbench.errors import FormatError, MissingFileError, json_path
 
-__all__ = ["DEFAULT_MAX_BYTES", "read_json_object", "write_json_atomic", "write_text_atomic"]
+__all__ = ["DEFAULT_MAX_BYTES", "current_umask", "make_staging_dir", "read_json_object", "write_json_atomic",
+           "write_text_atomic"]
 
 #: Files above this size are refused before reading (official public-test files are a few MB).
 #: Override with the environment variable ``FUSIONBENCH_MAX_JSON_BYTES`` or ``max_bytes=``.
@@ -134,12 +135,46 @@ def read_json_object(path: str | os.PathLike[str], *, max_bytes: int | None = No
     return value
 
 
+def current_umask() -> int:
+    """The process's file-mode creation mask.
+
+    Read from ``/proc/self/status`` where there is one; elsewhere set and restored at once (the
+    only portable way, briefly process-wide).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def make_staging_dir(prefix: str, parent: str | os.PathLike[str] | None = None) -> Path:
+    """A fresh temporary folder (``tempfile.mkdtemp``) whose mode follows the umask.
+
+    ``mkdtemp`` creates mode 0700 whatever the umask, so a folder staged with it and then renamed
+    into place (a run folder, an export) would stay private; this gives it the mode ``mkdir``
+    would (0755 under the usual umask 022).
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(path, 0o777 & ~current_umask())
+    return path
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, then rename."""
+    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, then rename.
+
+    The file gets the mode a plain ``open(path, "w")`` would give (``mkstemp`` alone makes 0600).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()

@@ -46,13 +46,16 @@ def load_dataset(
             ``"fusionbrain"`` (the organisers' files), ``"avatar"``, ``"visual_genome"``,
             ``"vqa_v2"``, ``"school_notebooks"``.
         data_dir: with the sample source, a folder in the challenge layout (``input/`` plus
-            ``true_<TASK>.json``) that becomes the ``test`` split; with a public source, a local
-            mirror of its files (looked up by original file name before downloading).
+            ``answers/true_<TASK>.json``, or the true files beside ``input/``; see
+            :func:`fusionbench.data.challenge.locate_split`) that becomes the ``test`` split; with
+            a public source, a local mirror of its files (looked up by original file name before
+            downloading).
         streaming: return an ``IterableDataset`` (no cache is written).
         cache_dir: where ``datasets`` keeps prepared data.
 
     Raises:
-        FusionBenchError: invalid source or data (naming the file and the item).
+        FusionBenchError: invalid source or data (naming the file and the item), a split the data
+            does not have, or a public source without the ``sources`` extra.
     """
     from fusionbench.data.builders.base import directory_fingerprint
 
@@ -82,4 +85,20 @@ def load_dataset(
         if cause is not None:
             raise cause from None
         raise
+    _check_split(builder, split, config, source)
     return builder.as_dataset(split=split)
+
+
+def _check_split(builder: Any, split: str | None, config: str, source: str) -> None:
+    """One clear error for a split the prepared data does not have (``datasets`` raises a long
+    traceback); slices such as ``test[:10]`` are checked by their split name."""
+    if split is None:
+        return
+    available = list(builder.info.splits or {})
+    names = [part.split("[", 1)[0].strip() for part in str(split).split("+")]
+    unknown = [name for name in names if name not in available]
+    if unknown and available:
+        raise FusionBenchError(
+            f"no split {unknown[0]!r} in {get_task(config).config} (source {source!r}); "
+            f"expected one of {', '.join(available)}"
+        )

@@ -4,13 +4,16 @@ For every evaluation split (validation, test) of every task, count how many of i
 occur in any task's training (or other evaluation) split: exactly (a hash of the decoded pixels)
 and nearly (a 64-bit difference hash within a small Hamming distance).  For C2C, count test pairs
 whose Java or Python duplicates a training item after whitespace and identifier normalisation.
-Splits are folders in the challenge layout.
+Splits are folders in the challenge layout (answers in ``answers/`` or beside ``input/``: both are
+read through :func:`fusionbench.data.challenge.locate_split`); the clean train split is written in
+the layout ``export challenge`` writes (``input/`` + ``answers/``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from collections.abc import Mapping
@@ -18,9 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fusionbench.data.challenge import ANSWERS, ChallengeSplit, locate_split, write_layout_json
+from fusionbench.errors import FusionBenchError
+from fusionbench.formats import find_task_file
+from fusionbench.jsonio import make_staging_dir
+from fusionbench.tasks import TASK_ORDER
+
 __all__ = ["AuditReport", "audit", "image_hashes", "normalize_code", "write_clean_split"]
 
-IMAGE_FOLDERS = {"HTR": "input/HTR/images", "zsOD": "input/zsOD/images", "VQA": "input/VQA/images"}
+#: Image folders under ``input/``.
+IMAGE_FOLDERS = {"HTR": "HTR/images", "zsOD": "zsOD/images", "VQA": "VQA/images"}
 NEAR_DISTANCE = 4
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
 _KEEP = frozenset(
@@ -95,8 +105,8 @@ class AuditReport:
 
 def audit(splits: Mapping[str, str | Path], *, near_distance: int = NEAR_DISTANCE) -> AuditReport:
     """Audit splits given as ``{"train": DIR, "validation": DIR, "test": DIR}`` (challenge layout)."""
-    roots = {name: Path(path) for name, path in splits.items()}
-    hashes = {(task, split): image_hashes(root / folder)
+    roots = {name: locate_split(path, need_answers=False) for name, path in splits.items()}
+    hashes = {(task, split): image_hashes(root.inputs / folder)
               for split, root in roots.items() for task, folder in IMAGE_FOLDERS.items()}
     report = AuditReport()
     for (task, split), items in hashes.items():
@@ -137,8 +147,8 @@ def audit(splits: Mapping[str, str | Path], *, near_distance: int = NEAR_DISTANC
     return report
 
 
-def _c2c_items(root: Path) -> dict[str, tuple[str, str]]:
-    requests, truth = root / "input/C2C/requests.json", root / "true_C2C.json"
+def _c2c_items(root: ChallengeSplit) -> dict[str, tuple[str, str]]:
+    requests, truth = root.inputs / "C2C/requests.json", root.answers / "true_C2C.json"
     if not (requests.is_file() and truth.is_file()):
         return {}
     java = json.loads(requests.read_text(encoding="utf-8"))
@@ -146,33 +156,58 @@ def _c2c_items(root: Path) -> dict[str, tuple[str, str]]:
     return {k: (java[k], python.get(k, "")) for k in java}
 
 
+def _read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _without(data: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in names}
+
+
 def write_clean_split(train_dir: str | Path, out_dir: str | Path, report: AuditReport) -> Path:
-    """Copy a train split without the items the audit found in evaluation splits."""
-    source, target = Path(train_dir), Path(out_dir)
-    shutil.copytree(source, target)
-    for (task, _), names in report.duplicates.items():
-        if task == "C2C":
-            for file in (target / "input/C2C/requests.json", target / "true_C2C.json"):
-                data = json.loads(file.read_text(encoding="utf-8"))
-                file.write_text(json.dumps({k: v for k, v in data.items() if k not in names}, ensure_ascii=False),
-                                encoding="utf-8")
-            continue
-        for name in names:
-            (target / IMAGE_FOLDERS[task] / name).unlink(missing_ok=True)
-        truth_file = target / f"true_{task}.json"
-        truth = json.loads(truth_file.read_text(encoding="utf-8"))
-        if task == "VQA":
-            questions_file = target / "input/VQA/questions.json"
-            questions = json.loads(questions_file.read_text(encoding="utf-8"))
-            kept = {k for k, q in questions.items() if q["file_name"] not in names}
-            questions_file.write_text(json.dumps({k: questions[k] for k in kept}, ensure_ascii=False), encoding="utf-8")
-            truth = {k: v for k, v in truth.items() if k in kept}
-        else:
-            truth = {k: v for k, v in truth.items() if k not in names}
-            if task == "zsOD":
-                requests_file = target / "input/zsOD/requests.json"
-                requests = json.loads(requests_file.read_text(encoding="utf-8"))
-                requests_file.write_text(json.dumps({k: v for k, v in requests.items() if k not in names},
-                                                    ensure_ascii=False), encoding="utf-8")
-        truth_file.write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+    """Write a train split without the items the audit found in evaluation splits.
+
+    The output has the layout ``export challenge`` writes (``input/`` + ``answers/``) whichever
+    form the train split had; it is staged beside ``out_dir`` and renamed into place, so a failure
+    leaves nothing behind.
+
+    Raises:
+        FusionBenchError: ``out_dir`` already exists.
+    """
+    source = locate_split(train_dir, need_answers=False)
+    target = Path(out_dir)
+    if target.exists():
+        raise FusionBenchError("the output folder already exists; choose a new one", file=str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = make_staging_dir(f".{target.name}-", target.parent)
+    try:
+        inputs, answers = staging / "input", staging / ANSWERS
+        shutil.copytree(source.inputs, inputs)
+        drop = {task: names for (task, _), names in report.duplicates.items()}
+        for task in TASK_ORDER:
+            truth_file = find_task_file(source.answers, task, "reference")
+            if truth_file is None:
+                continue
+            names = drop.get(task, set())
+            truth = _read(truth_file)
+            if task == "C2C":
+                write_layout_json(inputs / "C2C/requests.json", _without(_read(inputs / "C2C/requests.json"), names))
+                truth = _without(truth, names)
+            elif task == "VQA":
+                questions = _read(inputs / "VQA/questions.json")
+                kept = {k for k, q in questions.items() if q["file_name"] not in names}
+                write_layout_json(inputs / "VQA/questions.json", {k: questions[k] for k in kept})
+                truth = {k: v for k, v in truth.items() if k in kept}
+            else:
+                truth = _without(truth, names)
+                if task == "zsOD":
+                    write_layout_json(inputs / "zsOD/requests.json", _without(_read(inputs / "zsOD/requests.json"), names))
+            if task != "C2C":
+                for name in names:
+                    (inputs / IMAGE_FOLDERS[task] / name).unlink(missing_ok=True)
+            write_layout_json(answers / f"true_{task}.json", truth)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return target

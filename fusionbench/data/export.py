@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from fusionbench.data.challenge import ANSWERS, write_layout_json
+from fusionbench.jsonio import make_staging_dir
 from fusionbench.tasks import TASK_ORDER, get_task
 
 __all__ = ["export_challenge", "export_hub", "push_to_hub"]
 
-_LICENSE_NOTE = "Each config keeps the licence of its source; the per-config cards follow."
+_LICENSE_NOTE = ("Each config keeps the licence of its source (listed per config below); fusionbench's own "
+                 "code is Apache-2.0.")
 
 
 def _embed_images(dataset: Any) -> Any:
@@ -38,22 +40,41 @@ def _embed_images(dataset: Any) -> Any:
     return raw.map(embed, desc="embedding images").cast_column("image", datasets.Image())
 
 
-#: The per-config dataset cards of a source checkout (not installed with the wheel).
-CARDS = Path(__file__).resolve().parents[2] / "dataset_cards"
+#: The per-config dataset cards, shipped as package data (the one copy; see pyproject.toml).
+CARDS = Path(__file__).resolve().parent / "dataset_cards"
 
 
-def _card_body(config: str) -> str:
+def _card_parts(config: str) -> tuple[list[str], str]:
+    """The licences (the YAML ``license:`` list) and the body (headings one level down) of a card."""
     card = CARDS / f"{config}.md"
     if not card.is_file():
-        return ""
+        return [], ""
     text = card.read_text(encoding="utf-8")
+    licences: list[str] = []
     if text.startswith("---"):
-        text = text.split("---", 2)[2]
-    return "\n".join("#" + line if line.startswith("#") else line for line in text.strip().splitlines())
+        _, header, text = text.split("---", 2)
+        in_licence = False
+        for line in header.splitlines():
+            if line.startswith("license:"):
+                in_licence = True
+                inline = line.partition(":")[2].strip()
+                if inline:
+                    licences.append(inline)
+            elif in_licence and line.startswith("- "):
+                licences.append(line[2:].strip())
+            elif line and not line.startswith(" "):
+                in_licence = False
+    body = "\n".join("#" + line if line.startswith("#") else line for line in text.strip().splitlines())
+    return licences, body
 
 
 def _card(configs: dict[str, list[str]]) -> str:
-    lines = ["---", "language:", "- en", "- ru", "pretty_name: FusionBrain (fusionbench export)", "configs:"]
+    parts = {config: _card_parts(config) for config in configs}
+    licences = sorted({name for names, _ in parts.values() for name in names})
+    lines = ["---", "language:", "- en", "- ru"]
+    if licences:
+        lines += ["license:", *(f"- {name}" for name in licences)]
+    lines += ["pretty_name: FusionBrain (fusionbench export)", "configs:"]
     for config, splits in configs.items():
         lines += [f"- config_name: {config}", "  data_files:"]
         for split in splits:
@@ -61,8 +82,10 @@ def _card(configs: dict[str, list[str]]) -> str:
     lines += ["---", "", "# FusionBrain data exported by fusionbench", "",
               "Load a config with `datasets.load_dataset(PATH, CONFIG)`, CONFIG one of "
               + ", ".join(f"`{c}`" for c in configs) + ".", "", _LICENSE_NOTE, ""]
-    for config in configs:
-        body = _card_body(config)
+    for config, (names, _) in parts.items():
+        lines.append(f"- `{config}`: " + (", ".join(names) if names else "see the source's own terms"))
+    lines.append("")
+    for config, (_, body) in parts.items():
         if body:
             lines += [body, ""]
     return "\n".join(lines)
@@ -94,7 +117,7 @@ def export_hub(
         raise FusionBenchError("the export folder already exists; choose a new one", file=str(target))
     names = [get_task(c).config for c in (configs or [get_task(t).config for t in TASK_ORDER])]
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    staging = make_staging_dir(f".{target.name}-", target.parent)
     try:
         written: dict[str, list[str]] = {}
         for config in names:
@@ -125,13 +148,6 @@ def _image_bytes(value: dict[str, Any]) -> bytes:
     return value["bytes"] if value.get("bytes") is not None else Path(value["path"]).read_bytes()
 
 
-def _write_json(path: Path, value: Any) -> None:
-    import json
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-
-
 def _export_task(task: str, rows: Any, inputs: Path, answers: Path) -> None:
     import datasets
 
@@ -144,7 +160,7 @@ def _export_task(task: str, rows: Any, inputs: Path, answers: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(_image_bytes(row["image"]))
             truth[row["id"]] = row["text"]
-        _write_json(answers / "true_HTR.json", truth)
+        write_layout_json(answers / "true_HTR.json", truth)
     elif task == "zsOD":
         requests, truth = {}, {}
         for row in rows:
@@ -154,8 +170,8 @@ def _export_task(task: str, rows: Any, inputs: Path, answers: Path) -> None:
             requests[row["image_id"]] = [d["text"] for d in row["descriptions"]]
             truth[row["image_id"]] = {d["text"]: [[_number(v) for v in box] for box in d["boxes"]]
                                       for d in row["descriptions"]}
-        _write_json(inputs / "zsOD" / "requests.json", requests)
-        _write_json(answers / "true_zsOD.json", truth)
+        write_layout_json(inputs / "zsOD" / "requests.json", requests)
+        write_layout_json(answers / "true_zsOD.json", truth)
     elif task == "VQA":
         questions, truth = {}, {}
         for row in rows:
@@ -166,11 +182,11 @@ def _export_task(task: str, rows: Any, inputs: Path, answers: Path) -> None:
                 target.write_bytes(_image_bytes(row["image"]))
             questions[row["id"]] = {"file_name": name, "question": row["question"]}
             truth[row["id"]] = {"answer": row["answers"], "question_id": row["question_id"], "lang": row["language"]}
-        _write_json(inputs / "VQA" / "questions.json", questions)
-        _write_json(answers / "true_VQA.json", truth)
+        write_layout_json(inputs / "VQA" / "questions.json", questions)
+        write_layout_json(answers / "true_VQA.json", truth)
     else:
-        _write_json(inputs / "C2C" / "requests.json", {row["id"]: row["java"] for row in rows})
-        _write_json(answers / "true_C2C.json", {row["id"]: row["python"] for row in rows})
+        write_layout_json(inputs / "C2C" / "requests.json", {row["id"]: row["java"] for row in rows})
+        write_layout_json(answers / "true_C2C.json", {row["id"]: row["python"] for row in rows})
 
 
 def _number(value: float) -> float | int:
@@ -189,8 +205,8 @@ def export_challenge(
     """Write a split in the challenge layout: ``OUT/input/`` (what a submission sees, no answers)
     and ``OUT/answers/true_<TASK>.json`` kept apart, so ``input/`` can be handed over alone.
 
-    :func:`fusionbench.data.challenge.read_split` reads it back (point it at a folder holding
-    ``input/`` and the ``true_*.json`` files); images are copied byte for byte.
+    Every command that takes a data folder reads it back (:func:`fusionbench.data.challenge.locate_split`);
+    images are copied byte for byte.
     """
     from fusionbench.data import load_dataset
     from fusionbench.errors import FusionBenchError
@@ -200,11 +216,11 @@ def export_challenge(
         raise FusionBenchError("the export folder already exists; choose a new one", file=str(target))
     names = [get_task(t).name for t in (tasks or TASK_ORDER)]
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    staging = make_staging_dir(f".{target.name}-", target.parent)
     try:
         for task in names:
             rows = load_dataset(task, split, source=source, data_dir=data_dir, cache_dir=cache_dir)
-            _export_task(task, rows, staging / "input", staging / "answers")
+            _export_task(task, rows, staging / "input", staging / ANSWERS)
         os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from fusionbench.cache import cache_root
+from fusionbench.jsonio import make_staging_dir
 
 __all__ = ["frozen_split", "train_split"]
 
@@ -27,7 +27,7 @@ def train_split(seed: int = 2021) -> Path:
     if (target / "meta.json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".train-", dir=target.parent))
+    staging = make_staging_dir(".train-", target.parent)
     try:
         generate("train", staging, seed=seed)
         shutil.rmtree(target, ignore_errors=True)

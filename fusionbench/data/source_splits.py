@@ -27,6 +27,29 @@ SOURCES_BY_TASK = {
 }
 
 
+#: What downloading over HTTP(S) needs beyond the core install: the ``sources`` extra.
+SOURCES_EXTRA = ("requests", "aiohttp")
+
+
+def require_sources_extra(what: str) -> None:
+    """Raise one clear error naming the ``sources`` extra when a package for downloading is missing.
+
+    ``datasets`` downloads through fsspec, whose HTTP file system needs these; without them the
+    failure would be a message about fsspec protocols.
+    """
+    missing = []
+    for module in SOURCES_EXTRA:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise FusionBenchError(
+            f"downloading {what} needs {' and '.join(missing)}: pip install 'fusionbench-eval[sources]' "
+            "(or pass data_dir= pointing at a local copy of the files)"
+        )
+
+
 def _fetch(dl_manager: Any, url: str, data_dir: str | None) -> Path:
     name = url.rsplit("/", 1)[-1]
     if data_dir:
@@ -36,6 +59,7 @@ def _fetch(dl_manager: Any, url: str, data_dir: str | None) -> Path:
             return extracted
         if local.exists():
             return Path(dl_manager.extract(str(local))) if local.suffix == ".zip" else local
+    require_sources_extra(url)
     try:
         return Path(dl_manager.download_and_extract(url))
     except Exception as exc:  # noqa: BLE001 - any network or HTTP failure

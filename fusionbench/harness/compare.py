@@ -10,8 +10,10 @@ test is paired, as sacrebleu's is for BLEU:
 * ``ar``: approximate randomisation: swap each item's statistics between A and B with probability
   1/2; the p-value is the share of trials whose absolute difference reaches the observed one.
 
-Both p-values are ``(1 + hits) / (1 + trials)``.  The overall difference is the sum of the task
-differences, each task resampled on its own items.
+Both p-values are ``(1 + hits) / (1 + trials)``.  The overall row's A and B are the overall scores
+as ``run`` and ``leaderboard`` show them (the sum of the rounded task scores), its difference is
+theirs; its interval and p-value resample the sum of the task differences, each task on its own
+items.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from fusionbench.errors import FusionBenchError
 from fusionbench.harness.bootstrap import flatten_stats, unflatten_stats
 from fusionbench.harness.record import PREDICTIONS_DIR, RECORD_NAME, read_record
 from fusionbench.harness.scoring import TaskOutcome, score_predictions
+from fusionbench.metrics.integral import integral_score
 
 __all__ = ["Comparison", "compare_records"]
 
@@ -49,7 +52,8 @@ class Comparison:
         header = ("task", "A", "B", "B-A", "95% CI of B-A", "p")
         rows = [header]
         for task, row in self.rows.items():
-            rows.append((task, f"{row['a']:.4f}", f"{row['b']:.4f}", f"{row['delta']:+.4f}",
+            digits = 3 if task == "overall" else 4  # overall: a sum of 3-decimal scores, shown as run shows it
+            rows.append((task, f"{row['a']:.{digits}f}", f"{row['b']:.{digits}f}", f"{row['delta']:+.{digits}f}",
                          "n/a" if row["ci_low"] is None else f"[{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]", f"{row['p_value']:.4f}"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
@@ -180,7 +184,9 @@ def compare_records(
     overall = [sum(values) for values in zip(*all_deltas)]
     observed = sum(r["delta"] for r in rows.values())
     low, high = np.percentile(overall, [tail, 100 - tail]) if method == "bootstrap" else (None, None)
-    rows["overall"] = {"a": sum(r["a"] for r in rows.values()), "b": sum(r["b"] for r in rows.values()),
-                       "delta": observed, "ci_low": _float(low), "ci_high": _float(high),
-                       "p_value": _p_value(overall, observed, method)}
+    # overall is the one definition used everywhere: the sum of the rounded task scores
+    overall_a = integral_score({t: outcomes_a[t].value for t in common})
+    overall_b = integral_score({t: outcomes_b[t].value for t in common})
+    rows["overall"] = {"a": overall_a, "b": overall_b, "delta": round(overall_b - overall_a, 3),
+                       "ci_low": _float(low), "ci_high": _float(high), "p_value": _p_value(overall, observed, method)}
     return Comparison(str(path_a), str(path_b), method, trials, seed, rows)

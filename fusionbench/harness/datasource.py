@@ -67,17 +67,11 @@ def resolve_data(data: str | os.PathLike[str], split: str = "test") -> DataSplit
             raise MissingFileError(f"the sample benchmark has no split {split!r}", file="sample",
                                    expected="train, validation or test")
         return DataSplit("sample", "sample", split, folder / "input", folder)
+    from fusionbench.data.challenge import locate_split  # the one reader of the layout
+
     root = Path(data).resolve()
-    for folder in (root / split, root):
-        if (folder / "input").is_dir():
-            break
-    else:
-        raise MissingFileError("no input/ folder (challenge layout) in the data folder", file=str(root),
-                               expected=f"{root}/input or {root}/{split}/input")
-    references = folder / "answers" if tasks_in_directory(folder / "answers", "reference") else folder
-    if not tasks_in_directory(references, "reference"):
-        raise MissingFileError("no true_<TASK>.json reference file beside input/ or in answers/", file=str(folder))
-    return DataSplit("dir", str(root), split, folder / "input", references)
+    found = locate_split(root, split)
+    return DataSplit("dir", str(root), split, found.inputs, found.answers)
 
 
 def hash_file(path: str | os.PathLike[str]) -> str:

@@ -120,8 +120,8 @@ def render_html(entries: list[Entry], title: str = "fusionbench leaderboard") ->
     )
 
 
-def render_png(entries: list[Entry], path: str | os.PathLike[str]) -> Path:
-    """Grouped bars of per-task scores (needs matplotlib: ``pip install 'fusionbench[leaderboard]'``)."""
+def _pyplot(path: str | os.PathLike[str]) -> Any:
+    """matplotlib's pyplot on the Agg backend, or the error that names the extra."""
     try:
         import matplotlib
 
@@ -129,7 +129,13 @@ def render_png(entries: list[Entry], path: str | os.PathLike[str]) -> Path:
         import matplotlib.pyplot as plt
     except ImportError:
         raise MissingFileError("the PNG chart needs matplotlib", file=str(path),
-                               expected="pip install 'fusionbench[leaderboard]' (or pass --no-png)") from None
+                               expected="pip install 'fusionbench-eval[leaderboard]' (or pass --no-png)") from None
+    return plt
+
+
+def render_png(entries: list[Entry], path: str | os.PathLike[str]) -> Path:
+    """Grouped bars of per-task scores (needs matplotlib: ``pip install 'fusionbench-eval[leaderboard]'``)."""
+    plt = _pyplot(path)
     tasks = _tasks(entries)
     figure, axes = plt.subplots(figsize=(max(6, 1.6 * len(tasks) + 0.4 * len(entries)), 4), dpi=100)
     width = 0.8 / max(1, len(entries))
@@ -156,6 +162,8 @@ def write_leaderboard(folder: str | os.PathLike[str], out: str | os.PathLike[str
     if not entries:
         raise MissingFileError("no run record (record.json) under the results folder", file=str(folder))
     target = Path(out) if out else Path(folder)
+    if png:
+        _pyplot(target / "leaderboard.png")  # fail before writing anything
     target.mkdir(parents=True, exist_ok=True)
     markdown = render_markdown(entries)
     write_text_atomic(target / "leaderboard.md", markdown)

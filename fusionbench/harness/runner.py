@@ -29,7 +29,7 @@ from fusionbench.harness.record import PREDICTIONS_DIR, RECORD_NAME, SCHEMA, env
 from fusionbench.isolation.sandbox import Limits, RunOutcome, run_entrypoint
 from fusionbench.harness.scoring import TaskOutcome, bootstrap_intervals, predictions_in, score_predictions
 from fusionbench.harness.submission import Submission, stage_submission
-from fusionbench.jsonio import write_json_atomic
+from fusionbench.jsonio import make_staging_dir, write_json_atomic
 from fusionbench.metrics.integral import integral_score
 from fusionbench.tasks import TASK_ORDER, get_task
 
@@ -218,7 +218,7 @@ def run_submission(
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix="fusionbench-run-"))
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    staging = make_staging_dir(".staging-", out)
     try:
         timings: dict[str, float] = {}
         log("checking and staging the submission")
@@ -300,7 +300,7 @@ def run_callables(
     sha, default_name = _callable_identity({get_task(t).name: f for t, f in functions.items()})
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    staging = make_staging_dir(".staging-", out)
     try:
         by_task = {get_task(t).name: f for t, f in functions.items()}
         errors = []

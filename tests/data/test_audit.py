@@ -54,5 +54,5 @@ def test_planted_duplicates_are_found_and_cleaned(tmp_path):
     clean = write_clean_split(train, tmp_path / "clean", report)
     again = audit({"train": clean, "test": test})
     assert not again.duplicates and again.code["test"] == 0
-    assert "leak.png" not in json.loads((clean / "true_HTR.json").read_text(encoding="utf-8"))
+    assert "leak.png" not in json.loads((clean / "answers" / "true_HTR.json").read_text(encoding="utf-8"))
     shutil.rmtree(clean)

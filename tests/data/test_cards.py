@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-CARDS = Path(__file__).resolve().parents[2] / "dataset_cards"
+CARDS = Path(__file__).resolve().parents[2] / "fusionbench" / "data" / "dataset_cards"
 
 
 @pytest.mark.parametrize("config", ["htr", "zsod", "vqa", "c2c"])
