@@ -84,7 +84,7 @@ def bar_chart_svg(categories: Sequence[str], series: Mapping[str, Sequence[float
     group_w = max(60, 22 * len(names) + 20)
     left, top, bottom = 40, 24, 28
     legend_h = 18 * len(names) + 6
-    width = left + group_w * len(categories) + 20
+    width = max(360, left + group_w * len(categories) + 20)
     total_h = top + height + bottom + legend_h
     out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total_h}" '
            f'role="img" aria-label="{esc(title or "chart")}">']
@@ -107,7 +107,7 @@ def bar_chart_svg(categories: Sequence[str], series: Mapping[str, Sequence[float
             colour = PALETTE[s % len(PALETTE)]
             out.append(f'<rect x="{x:.1f}" y="{top + height - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
                        f'fill="{colour}"><title>{esc(name)} {esc(category)}: {value:.3f}</title></rect>')
-            if bar_w >= 18:
+            if bar_w >= 24:
                 out.append(f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{top + height - h - 3:.1f}" font-size="9" '
                            f'text-anchor="middle">{value:.3f}</text>')
     for s, name in enumerate(names):
