@@ -139,11 +139,16 @@ def write_view(records: Sequence[str | os.PathLike[str]], out: str | os.PathLike
     if not records:
         raise MissingFileError("no record to show", expected="one or more record.json files or run folders")
     out = Path(out)
+    if out.exists() and not (out.is_dir() and ((out / "index.html").is_file() or not any(out.iterdir()))):
+        raise FusionBenchError("the output folder is not a page written by fusionbench view; not replacing it",
+                               file=str(out), expected="a new folder, an empty one, or one holding index.html")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.view-", dir=out.parent))
     try:
         result = build_view(records, staging)
-        os.chmod(staging, 0o755)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it 0700; the page is meant to be shared
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
             os.replace(out, old)
