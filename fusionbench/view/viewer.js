@@ -151,6 +151,9 @@
     HTR: (r) => (r.missing ? "(no prediction)" : r.pred), zsOD: (r) => `TP ${r.tp} FP ${r.fp} FN ${r.fn}: ${JSON.stringify(r.pred)}`,
     VQA: (r) => `${r.pred} → ${r.npred}`, C2C: (r) => `${fmt(r.own)}  ${r.pred}`,
   };
+  const DIFFCELL = (task, r) => task === "zsOD"
+    ? el("div", {}, mark(r.ok), ` TP ${r.tp} FP ${r.fp} FN ${r.fn}`, boxes(r))
+    : el("div", {}, mark(r.ok), " ", pre(SHOWN[task](r)));
   const REF = { HTR: (r) => r.ref, zsOD: (r) => `${r.desc}${r.neg ? " (negative)" : ""}: ${JSON.stringify(r.ref)}`, VQA: (r) => `${r.q || ""} = ${r.ref.join(" | ")}`, C2C: (r) => r.ref };
   function diffGroups() {
     const groups = [];
@@ -197,13 +200,14 @@
         const base = d.items.find((r) => r);
         const tr = el("tr", { class: d.level === 2 ? "disagree" : null, "data-diff-task": g.task, "data-diff-item": d.k, "data-level": d.level });
         tr.append(el("td", {}, el("code", { text: d.k })), el("td", {}, pre(REF[g.task](base))));
-        for (const r of d.items) tr.append(el("td", {}, r ? el("div", {}, mark(r.ok), " ", pre(SHOWN[g.task](r))) : missing("–")));
+        for (const r of d.items) tr.append(el("td", {}, r ? DIFFCELL(g.task, r) : missing("–")));
         frag.append(tr);
       }
       section.querySelector("tbody").replaceChildren(frag);
     }
     for (const name of ["dtask", "donly"]) control(section, name).onchange = () => { state.page = 0; draw(); };
     control(section, "dq").addEventListener("input", () => { state.page = 0; draw(); });
+    control(section, "dsize").onchange = () => { state.size = Number(control(section, "dsize").value); state.page = 0; draw(); };
     draw();
   }
 

@@ -19,16 +19,16 @@ def _true(folder: Path, task: str) -> dict:
     return json.loads((folder / f"true_{task}.json").read_text(encoding="utf-8"))
 
 
-def half_right(references: Path, *, shift: int = 0):
-    """Callables that answer every other item right (from the references) and the rest wrong.
+def half_right(references: Path, *, shift: int = 0, period: int = 2):
+    """Callables that answer items right (from the references) except every ``period``-th one.
 
-    ``shift`` moves which half is right, so that two records disagree on known items.  zsOD boxes
+    ``shift`` moves which items are wrong, so that two records disagree on known items.  zsOD boxes
     are the reference boxes, moved by 40 pixels on the wrong half (FP + the reference missed), and one
     spurious box on every negative description of the wrong half.
     """
 
     def wrong(i: int) -> bool:
-        return (i + shift) % 2 == 1
+        return (i + shift) % period == period - 1
 
     def htr(_):
         return {k: (v + "x" if wrong(i) else v) for i, (k, v) in enumerate(_true(references, "HTR").items())}
@@ -59,13 +59,13 @@ def half_right(references: Path, *, shift: int = 0):
 
 @pytest.fixture(scope="session")
 def sample_records(tmp_path_factory) -> list[Path]:
-    """Two records on the sample test split that disagree on every item (right halves swapped)."""
+    """Three records on the sample test split: right on even items, on odd items, on all but every third."""
     out = tmp_path_factory.mktemp("records")
     references = frozen_split("test")
     paths = []
-    for shift, name in ((0, "even-right"), (1, "odd-right")):
-        _, path = run_callables(half_right(references, shift=shift), data="sample", split="test", out=out, name=name,
-                                bootstrap_samples=50)
+    for shift, period, name in ((0, 2, "even-right"), (1, 2, "odd-right"), (0, 3, "two-thirds-right")):
+        _, path = run_callables(half_right(references, shift=shift, period=period), data="sample", split="test",
+                                out=out, name=name, bootstrap_samples=50)
         paths.append(path)
     return paths
 

@@ -85,7 +85,7 @@ def test_the_sample_page_shows_items_filters_them_and_draws_boxes(browser, sampl
 
 
 def test_two_records_of_one_split_get_a_diff_with_disagreements_first(browser, sample_records, tmp_path):
-    result = write_view(sample_records, tmp_path / "page")
+    result = write_view(sample_records[:2], tmp_path / "page")
     open_page(browser, result["index"])
     assert not browser.execute_script("return document.getElementById('diff').hidden")
     options = browser.execute_script("return [...document.querySelectorAll('[data-filter=dtask] option')].map(o => o.text)")
@@ -101,7 +101,29 @@ def test_two_records_of_one_split_get_a_diff_with_disagreements_first(browser, s
     choose(browser, '[data-section-task="HTR"]', "record", "1")
     second = browser.execute_script("return document.querySelector('[data-task=HTR][data-item]').dataset.correct")
     assert (first, second) == ("1", "0")
-    choose(browser, "#diff", "dtask", "0")
+
+
+def test_a_diff_puts_the_items_where_two_records_disagree_first(browser, sample_records, tmp_path):
+    # even-right is wrong on odd items, two-thirds-right on every third item (i % 3 == 2)
+    result = write_view([sample_records[0], sample_records[2]], tmp_path / "page")
+    open_page(browser, result["index"])
+    choose(browser, "#diff", "dtask", "2")  # zsOD
+    choose(browser, "#diff", "donly", "")
+    choose(browser, "#diff", "dsize", "0")
+    rows = browser.execute_script(
+        "return [...document.querySelectorAll('#diff tr[data-diff-item]')].map(r => [r.dataset.diffItem, +r.dataset.level])")
+    keys = [k for k, _ in rows]
+    levels = [level for _, level in rows]
+    assert levels == sorted(levels, reverse=True) and levels[0] == 2 and levels[-1] == 0
+    assert count(browser, "#diff svg.boxes rect.box") > 0  # boxes of both records drawn in the diff
+    import json
+
+    true = json.loads((Path(__file__).parents[2] / "fusionbench/data/sample_data/test/true_zsOD.json").read_text())
+    order = [f"{image}|{d}" for image, ds in true.items() for d in ds]
+    outcome = lambda i, period: (i % period) != period - 1
+    expected = [k for i, k in enumerate(order) if outcome(i, 2) != outcome(i, 3)]
+    assert keys[:len(expected)] == expected and len(keys) == len(order)
+    choose(browser, "#diff", "dsize", "25")
     browser.execute_script("document.getElementById('diff').scrollIntoView()")
     browser.save_screenshot(str(screens(tmp_path) / "two-record-diff.png"))
 
