@@ -11,8 +11,8 @@ import pytest
 from fusionbench.data.sample_source import frozen_split
 from fusionbench.harness.runner import run_callables
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 def _true(folder: Path, task: str) -> dict:
