@@ -52,7 +52,7 @@
     const t = el("table", { class: "mono" });
     const row = (name, vals) => t.append(el("tr", {}, el("th", { text: name }), ...vals.map((v) => el("td", { class: "num", text: v }))));
     row("n-gram 1–4 match/hyp", r.ng[0].map((m, i) => `${m}/${r.ng[1][i]}`));
-    row("weighted 1-gram", [`${r.wm[0]}`]);
+    row("weighted match 1–4", r.wm.map((x) => fmt(x, 2)));
     row("syntax", [`${r.syn[0]}/${r.syn[1]}`]);
     row("data flow", [`${r.df[0]}/${r.df[1]}`]);
     return t;

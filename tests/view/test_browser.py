@@ -171,3 +171,21 @@ def test_the_leaderboard_page_ranks_only_comparable_records_together(browser, sa
 def open_page_static(browser, path: Path) -> None:
     browser.get(path.resolve().as_uri())
     assert browser.execute_script("return document.readyState") == "complete"
+
+
+def test_text_from_a_submission_is_shown_as_text_never_run(browser, tmp_path):
+    hostile = '</script><script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
+
+    def htr(folder: Path) -> dict[str, str]:
+        return {p.name: hostile for p in sorted((folder / "images").iterdir())}
+
+    _, path = run_callables({"HTR": htr}, out=tmp_path / "runs", name='<b id="bold">name</b>', bootstrap_samples=10)
+    result = write_view([path], tmp_path / "page")
+    open_page(browser, result["index"])
+    assert browser.execute_script("return window.pwned === undefined && !document.getElementById('bold')")
+    shown = browser.execute_script("return document.querySelector('[data-task=HTR][data-item] td:nth-child(4)').textContent")
+    assert shown == hostile
+    # control: the same markup put into the page as HTML does run, so the check above can fail
+    browser.execute_script("document.body.insertAdjacentHTML('beforeend', arguments[0])", hostile)
+    browser.implicitly_wait(0.2)
+    assert browser.execute_script("return new Promise(r => setTimeout(() => r(window.pwned), 300))") == 2
