@@ -49,7 +49,7 @@ def _record_payload(index: int, loaded: LoadedRecord, images: ImageStore) -> tup
             try:
                 rows = task_rows(task, record, loaded.predictions, loaded.data.references, inputs,
                                  images.resolver(inputs, task, sha))
-            except FusionBenchError as exc:
+            except (FusionBenchError, OSError) as exc:
                 info["reason"] = f"cannot show the items: {' '.join(str(exc).split())}"
             else:
                 info["rows"] = rows.rows
@@ -59,8 +59,7 @@ def _record_payload(index: int, loaded: LoadedRecord, images: ImageStore) -> tup
                                         f"not the recorded {entry.get('score')!r}.")
                 if rows.language_scores:
                     languages[task] = rows.language_scores
-                if task != "zsOD" and inputs is not None and any(r.get("img") is None for r in rows.rows) \
-                        and task in ("HTR", "VQA"):
+                if task in ("HTR", "VQA") and inputs is not None and any(r.get("img") is None for r in rows.rows):
                     loaded.notes.append(f"{task}: some images are missing from the inputs; those rows have none.")
         payload["tasks"][task] = info
     return payload, {"languages": languages}
