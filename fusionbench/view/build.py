@@ -36,7 +36,7 @@ def _script() -> str:
 def _record_payload(index: int, loaded: LoadedRecord, images: ImageStore) -> tuple[dict[str, Any], dict[str, Any]]:
     record = loaded.record
     payload: dict[str, Any] = {"name": loaded.name, "data": dataset_label(record), "tasks": {}}
-    languages: dict[str, dict[str, float]] = {}
+    languages: dict[str, dict[str, tuple[float, float, float]]] = {}
     for task in [t for t in TASK_ORDER if t in record["tasks"]]:
         entry = record["tasks"][task]
         info: dict[str, Any] = {"status": entry.get("status", "scored"), "reason": entry.get("reason"),

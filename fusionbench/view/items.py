@@ -35,7 +35,8 @@ class TaskRows:
     rows: list[dict[str, Any]] = field(default_factory=list)
     rescored: float | None = None
     agrees: bool | None = None
-    language_scores: dict[str, float] = field(default_factory=dict)
+    #: language -> (score, interval low, interval high), the interval bootstrapped like the record's
+    language_scores: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 def _read_input(inputs: Path | None, task: str, name: str) -> dict[str, Any]:
@@ -175,6 +176,24 @@ def _c2c(items, prediction, reference, inputs, image, options, record):
     return rows
 
 
+def _language_scores(accumulator, items, record: Mapping[str, Any]) -> dict[str, tuple[float, float, float]]:
+    """Each language's score and a percentile bootstrap interval (the record's samples and seed)."""
+    from fusionbench.harness.bootstrap import bootstrap_scores, confidence_interval
+
+    settings = record.get("bootstrap") or {}
+    samples, seed = int(settings.get("samples", 1000)), int(settings.get("seed", 12345))
+    out = {}
+    for lang, stats in sorted(accumulator.per_language.items()):
+        subset = [i.stats for i in items if i.language == lang]
+        try:
+            score = accumulator.aggregate(stats).score
+            values = bootstrap_scores(subset, lambda s: accumulator.aggregate(s).score, samples=samples, seed=seed)
+        except (FusionBenchError, ValueError):
+            continue
+        out[lang] = (score, *confidence_interval(values, float(settings.get("level", 0.95))))
+    return out
+
+
 def task_rows(task: str, record: Mapping[str, Any], predictions: Path, references: Path, inputs: Path | None,
               image: ImageRef) -> TaskRows:
     """The rows of ``task``, with the record's scoring options.
@@ -194,11 +213,7 @@ def task_rows(task: str, record: Mapping[str, Any], predictions: Path, reference
     recorded = record.get("tasks", {}).get(task, {}).get("score")
     result.agrees = recorded is not None and result.rescored == recorded
     if accumulator.per_language:
-        for lang, stats in sorted(accumulator.per_language.items()):
-            try:
-                result.language_scores[lang] = accumulator.aggregate(stats).score
-            except FusionBenchError:
-                pass
+        result.language_scores = _language_scores(accumulator, items, record)
     if task == "HTR":
         result.rows = _htr(items, prediction, reference, inputs, image)
     elif task == "zsOD":

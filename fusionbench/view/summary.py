@@ -33,7 +33,8 @@ def _execution(entry: Mapping[str, Any]) -> str:
             f'<td>{esc(detail)}</td><td></td><td class="sig">{esc(execution.get("signature", ""))}</td></tr>')
 
 
-def summary_html(index: int, record: Mapping[str, Any], languages: Mapping[str, Mapping[str, float]],
+def summary_html(index: int, record: Mapping[str, Any],
+                 languages: Mapping[str, Mapping[str, tuple[float, float, float]]],
                  notes: list[str]) -> str:
     """One record's summary: identity, the score table (task rows, then language rows), notes."""
     submission = record["submission"]
@@ -50,9 +51,10 @@ def summary_html(index: int, record: Mapping[str, Any], languages: Mapping[str, 
                     f'<td class="num">{entry.get("rounded", 0):.3f}</td><td class="num">{_ci(entry)}</td>'
                     f'<td class="num">{entry.get("items", "–")}</td>'
                     f'<td class="sig">{esc(entry.get("signature", ""))} <span>{esc(status)}</span>{reason}</td></tr>')
-        for lang, value in languages.get(task, {}).items():
-            rows.append(f'<tr><td></td><td>{esc(lang)}</td><td class="num">{value:.3f}</td>'
-                        f'<td class="num muted">–</td><td></td><td></td></tr>')
+        for lang, (value, low, high) in languages.get(task, {}).items():
+            rows.append(f'<tr data-summary-task="{task}" data-lang="{esc(lang)}"><td></td><td>{esc(lang)}</td>'
+                        f'<td class="num">{value:.3f}</td><td class="num">{low:.3f}–{high:.3f}</td><td></td>'
+                        '<td class="muted">from the items (interval: same bootstrap as the record)</td></tr>')
         if task == "C2C":
             rows.append(_execution(entry))
     ci = record.get("overall_ci") or {}

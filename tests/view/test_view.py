@@ -110,3 +110,13 @@ def test_view_refuses_to_replace_a_folder_that_is_not_a_page(sample_records, tmp
     write_view(sample_records[:1], tmp_path / "page")
     write_view(sample_records[:1], tmp_path / "page")  # a page is replaced
     assert (tmp_path / "page" / "index.html").is_file()
+
+
+def test_the_summary_breaks_scores_down_by_language_with_intervals(sample_records, tmp_path):
+    # even-right is wrong on every odd item; the sample alternates ru (even) and en (odd) for HTR
+    text = write_view(sample_records[:1], tmp_path / "page")["index"].read_text(encoding="utf-8")
+    ru = re.search(r'data-summary-task="HTR" data-lang="ru">.*?<td class="num">([\d.]+)</td><td class="num">([^<]+)<', text)
+    en = re.search(r'data-summary-task="HTR" data-lang="en">.*?<td class="num">([\d.]+)</td><td class="num">([^<]+)<', text)
+    assert (ru.group(1), ru.group(2)) == ("1.000", "1.000–1.000")
+    assert (en.group(1), en.group(2)) == ("0.000", "0.000–0.000")
+    assert 'data-summary-task="VQA" data-lang="en"' in text and "C2C execution accuracy" not in text
