@@ -48,7 +48,7 @@ def _record_payload(index: int, loaded: LoadedRecord, images: ImageStore) -> tup
             sha = record["dataset"].get("inputs_sha256", {}).get(task)
             try:
                 rows = task_rows(task, record, loaded.predictions, loaded.data.references, inputs,
-                                 images.resolver(inputs, task, sha))
+                                 images.resolver(inputs, sha))
             except (FusionBenchError, OSError) as exc:
                 info["reason"] = f"cannot show the items: {' '.join(str(exc).split())}"
             else:
@@ -116,7 +116,8 @@ def build_view(records: Sequence[str | os.PathLike[str]], out: Path) -> dict[str
         '<label>show <select data-filter="donly"><option value="1">disagreements only</option>'
         '<option value="">all items</option></select></label><label>search <input type="search" data-filter="dq">'
         '</label><label>rows per page <select data-filter="dsize"><option>25</option><option selected>50</option>'
-        '<option>200</option><option value="0">all</option></select></label></div><div class="pager"></div><table class="diff"><thead></thead><tbody></tbody></table></section>'
+        '<option>200</option><option value="0">all</option></select></label></div><div class="pager"></div>'
+        '<table class="diff"><thead></thead><tbody></tbody></table></section>'
         f'<h2>Samples</h2><div class="controls"><label>task <select id="taskfilter"><option value="">all tasks</option>'
         f'{task_options}</select></label><span class="muted">Rows are drawn a page at a time; the full data is in '
         'the JSON script element <code>#fb-data</code>.</span></div>'

@@ -26,7 +26,7 @@ class ImageStore:
         self.absent = 0
         self._done: dict[Path, str | None] = {}
 
-    def resolver(self, inputs: Path | None, task: str, inputs_sha: str | None):
+    def resolver(self, inputs: Path | None, inputs_sha: str | None):
         """A function ``(task, file name) -> relative path or None`` for one record's inputs."""
         folder = re.sub(r"[^A-Za-z0-9]", "", (inputs_sha or "nohash"))[:12]
 

@@ -151,7 +151,7 @@ def test_c2c_execution_statuses_are_shown_and_filterable_when_the_record_has_the
 
 def test_the_leaderboard_page_ranks_only_comparable_records_together(browser, sample_records, tmp_path):
     folder = tmp_path / "results"
-    for path in sample_records:
+    for path in sample_records[:2]:
         target = folder / path.parent.name
         target.mkdir(parents=True)
         (target / "record.json").write_bytes(path.read_bytes())
