@@ -28,7 +28,7 @@ padding-bottom:.2em}h3{font-size:1.05em;margin:1.1em 0 .3em}
 table{border-collapse:collapse;margin:.3em 0 .8em}
 th,td{padding:.3em .6em;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:var(--head);font-weight:600;white-space:nowrap}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 pre{margin:0;white-space:pre-wrap;word-break:break-word;max-width:46em}
 .note{background:#fff8e1;border-left:4px solid var(--warn);padding:.4em .8em;margin:.5em 0;max-width:70em}
