@@ -108,7 +108,7 @@ def _group_note(group: list[Entry], groups: list[list[Entry]]) -> str:
     options = [f"{k}={v}" for k, v in first.options if v not in (False, None, "official")]
     text = f"data {first.data}"
     same_data = [g[0] for g in groups if g[0].data == first.data]
-    if len({e.comparable[3] for e in same_data}) > 1:  # same data label, different references: name them
+    if len({e.comparable[3:4] for e in same_data}) > 1:  # same data label, different references: name them
         text += " (references " + ", ".join(f"{t} {h[:8]}" for t, h in first.comparable[3]) + ")"
     text += "; scoring options: " + (", ".join(options) if options else "official defaults")
     return text
