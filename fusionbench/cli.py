@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     from fusionbench.cli_harness import add_harness_commands
 
     add_harness_commands(subparsers)
+    from fusionbench.cli_view import add_view_commands
+
+    add_view_commands(subparsers)
     return parser
 
 

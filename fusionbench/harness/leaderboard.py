@@ -1,10 +1,14 @@
 """``fusionbench leaderboard``: rank the run records in a folder.
 
-Writes ``leaderboard.md`` (a Markdown table), ``leaderboard.html`` (one self-contained page: inline
-CSS, no scripts, no external assets) and, when matplotlib is installed (extra ``leaderboard``),
-``leaderboard.png`` (per-task scores of every submission as grouped bars).  Rows are ranked by the
-overall score, ties broken by name.  Each row names its data and split; records of different data
-are ranked together only with a warning.
+Writes ``leaderboard.md`` (Markdown tables), ``leaderboard.html`` (one self-contained page in the
+house style of :mod:`fusionbench.htmlpage`: inline CSS, the chart as inline SVG, no scripts, no
+external assets) and, when matplotlib is installed (extra ``leaderboard``), ``leaderboard.png``
+(per-task scores of every submission as grouped bars).
+
+Only comparable records are ranked together: the same data, split and references (content hashes)
+and the same scoring options (options that only add detail, such as breakdowns, do not count).
+Each comparable group gets its own table, ranked by the overall score, ties broken by name, with
+a note saying what sets it apart.
 The multitask criterion (sharing ratio M/N, as a submission's ``metadata.json`` reports it) is
 shown with the two thresholds the challenge's rules state (0.25 and 0.3).
 """
@@ -18,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from fusionbench.errors import FormatError, MissingFileError
+from fusionbench.harness.compare import DETAIL_OPTIONS
 from fusionbench.harness.record import RECORD_NAME, read_record
+from fusionbench.htmlpage import bar_chart_svg, esc, page
 from fusionbench.jsonio import write_text_atomic
 from fusionbench.tasks import TASK_ORDER
 
-__all__ = ["Entry", "collect", "render_html", "render_markdown", "render_png", "write_leaderboard"]
+__all__ = ["Entry", "collect", "group_entries", "render_html", "render_markdown", "render_png", "write_leaderboard"]
 
 SHARING_THRESHOLDS = (0.25, 0.3)
 
@@ -40,6 +46,11 @@ class Entry:
     data: str
     sharing_ratio: float | None
     isolation: str
+    created: str = ""
+    signatures: tuple[tuple[str, str], ...] = ()
+    #: what must be equal for two records to be ranked together (data identity, scoring options)
+    comparable: tuple[Any, ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()
 
 
 def collect(folder: str | os.PathLike[str]) -> tuple[list[Entry], list[str]]:
@@ -64,9 +75,43 @@ def collect(folder: str | os.PathLike[str]) -> tuple[list[Entry], list[str]]:
             status=(record.get("execution") or {}).get("status", "ok"),
             data=f"{dataset['location'] if dataset['source'] == 'dir' else 'sample'}:{dataset['split']}",
             sharing_ratio=ratio, isolation=(record.get("isolation") or {}).get("mode", "?"),
+            created=str(record.get("created_at", "")),
+            signatures=tuple((t, str(v.get("signature", ""))) for t, v in record["tasks"].items()),
+            comparable=_comparable(record), options=_scoring_options(record),
         ))
     entries.sort(key=lambda e: (-e.overall, e.name))
     return entries, skipped
+
+
+def _scoring_options(record: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v) for k, v in (record.get("options") or {}).items() if k not in DETAIL_OPTIONS))
+
+
+def _comparable(record: dict[str, Any]) -> tuple[Any, ...]:
+    dataset = record["dataset"]
+    return (dataset.get("source"), dataset.get("location"), dataset.get("split"),
+            tuple(sorted((dataset.get("references_sha256") or {}).items())), _scoring_options(record))
+
+
+def group_entries(entries: list[Entry]) -> list[list[Entry]]:
+    """Comparable groups (same data, references and scoring options), each ranked; largest group first."""
+    groups: dict[tuple[Any, ...], list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.comparable, []).append(entry)
+    ranked = [sorted(g, key=lambda e: (-e.overall, e.name)) for g in groups.values()]
+    return sorted(ranked, key=lambda g: (-len(g), g[0].data, repr(g[0].comparable)))
+
+
+def _group_note(group: list[Entry], groups: list[list[Entry]]) -> str:
+    """What this group shares, in words (its data; its non-default scoring options)."""
+    first = group[0]
+    options = [f"{k}={v}" for k, v in first.options if v not in (False, None, "official")]
+    text = f"data {first.data}"
+    same_data = [g[0] for g in groups if g[0].data == first.data]
+    if len({e.comparable[3:4] for e in same_data}) > 1:  # same data label, different references: name them
+        text += " (references " + ", ".join(f"{t} {h[:8]}" for t, h in first.comparable[3]) + ")"
+    text += "; scoring options: " + (", ".join(options) if options else "official defaults")
+    return text
 
 
 def _tasks(entries: list[Entry]) -> list[str]:
@@ -93,7 +138,17 @@ def _rows(entries: list[Entry]) -> tuple[list[str], list[list[str]]]:
 
 
 def render_markdown(entries: list[Entry]) -> str:
-    """A Markdown table, best first."""
+    """Markdown tables, best first: one table per comparable group (a heading each when there are several)."""
+    groups = group_entries(entries)
+    if len(groups) <= 1:
+        return _markdown_table(entries)
+    parts = []
+    for number, group in enumerate(groups, 1):
+        parts.append(f"### Group {number}: {_group_note(group, groups)}\n\n{_markdown_table(group)}")
+    return "Records scored on different data or with different options are never ranked together.\n\n" + "\n".join(parts)
+
+
+def _markdown_table(entries: list[Entry]) -> str:
     header, rows = _rows(entries)
     escape = lambda cell: cell.replace("|", "\\|")
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if i != 1 else ":---" for i in range(len(header))) + "|"]
@@ -101,23 +156,47 @@ def render_markdown(entries: list[Entry]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_html(entries: list[Entry], title: str = "fusionbench leaderboard") -> str:
-    """One self-contained HTML page (inline CSS only)."""
+def _html_table(entries: list[Entry]) -> str:
     header, rows = _rows(entries)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>\n" for row in rows)
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(title)}</title><style>"
-        "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
-        "th,td{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right}"
-        "td:nth-child(2),th:nth-child(2){text-align:left}th{background:#f4f4f4}"
-        "</style></head><body>\n"
-        f"<h1>{html.escape(title)}</h1>\n<table><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>\n"
-        "<p>Scores are the official rounded task scores; overall is their sum. Intervals are seeded percentile "
-        "bootstraps over items. Sharing M/N is the challenge's multitask criterion as each submission reports it.</p>"
-        "</body></html>\n"
-    )
+    numeric = {i for i, h in enumerate(header) if h not in ("submission", "data", "run")}
+    cls = lambda i: ' class="num"' if i in numeric else ""
+    head = "".join(f"<th{cls(i)}>{esc(c)}</th>" for i, c in enumerate(header))
+    head += "<th>date</th>"
+    body = []
+    for entry, row in zip(entries, rows):
+        cells = "".join(f"<td{cls(i)}>{esc(c)}</td>" for i, c in enumerate(row))
+        cells += f"<td>{esc(entry.created.replace('T', ' ')[:16])}</td>"
+        body.append(f'<tr data-entry="{esc(entry.name)}">{cells}</tr>')
+    signatures: dict[str, set[str]] = {}
+    for entry in entries:
+        for task, signature in entry.signatures:
+            signatures.setdefault(task, set()).add(signature)
+    sig_rows = "".join(f"<tr><th>{esc(t)}</th><td class=\"sig\">{'<br>'.join(esc(x) for x in sorted(signatures[t]))}</td></tr>"
+                       for t in TASK_ORDER if t in signatures)
+    chart = bar_chart_svg([*_tasks(entries), "overall"],
+                          {f"{e.name} ({e.overall:.3f})": [*(e.tasks.get(t, 0.0) for t in _tasks(entries)), e.overall]
+                           for e in entries},
+                          maximum=max(1.0, *(e.overall for e in entries)), title="per-task scores and overall")
+    return (f'<table class="board"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+            f'{chart}<details><summary>signatures</summary><table>{sig_rows}</table></details>')
+
+
+def render_html(entries: list[Entry], title: str = "fusionbench leaderboard") -> str:
+    """One self-contained HTML page (inline CSS and SVG, no script): a table and a chart per comparable group."""
+    groups = group_entries(entries)
+    parts = []
+    if len(groups) > 1:
+        parts.append(f'<p class="note">These {len(entries)} records fall into {len(groups)} groups scored on different '
+                     "data or with different scoring options; numbers from different groups are not comparable, "
+                     "so each group is ranked on its own.</p>")
+    for number, group in enumerate(groups, 1):
+        parts.append(f'<section class="group" data-group="{number}"><h2>Group {number}</h2>'
+                     f'<p class="info">{esc(_group_note(group, groups))}</p>{_html_table(group)}</section>')
+    parts.append("<p class=\"muted\">Scores are the official rounded task scores; overall is their sum. Intervals are "
+                 "seeded percentile bootstraps over items. Sharing M/N is the challenge's multitask criterion as each "
+                 "submission reports it (thresholds 0.25 and 0.3). Records are ranked together only when their data, "
+                 "references and scoring options are equal.</p>")
+    return page(title, "".join(parts), subtitle=f"{len(entries)} record(s), {len(groups)} comparable group(s)")
 
 
 def _pyplot(path: str | os.PathLike[str]) -> Any:
@@ -171,8 +250,9 @@ def write_leaderboard(folder: str | os.PathLike[str], out: str | os.PathLike[str
     written = [target / "leaderboard.md", target / "leaderboard.html"]
     if png:
         written.append(render_png(entries, target / "leaderboard.png"))
-    datas = {e.data for e in entries}
+    groups = group_entries(entries)
     warnings = list(skipped)
-    if len(datas) > 1:
-        warnings.append(f"records of different data/splits are ranked together: {', '.join(sorted(datas))}")
+    if len(groups) > 1:
+        warnings.append(f"the records fall into {len(groups)} groups of different data or scoring options; "
+                        "each group is ranked on its own")
     return {"markdown": markdown, "files": [str(p) for p in written], "warnings": warnings, "entries": entries}
