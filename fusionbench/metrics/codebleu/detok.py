@@ -10,6 +10,9 @@ Python.
 
 from __future__ import annotations
 
+import keyword
+import re
+
 __all__ = ["detokenize", "detokenize_source"]
 
 INDENT_UNIT = "    "
@@ -95,13 +98,29 @@ def _merge_strings(tokens: list[str]) -> list[str]:
     return merged
 
 
+_ASSIGN = re.compile(r"^(=|[-+*/%&|^@]=|//=|\*\*=|>>=|<<=)$")
+_NAME = re.compile(r"^[A-Za-z_]\w*$")
+
+
+def _is_name(token: str) -> bool:
+    return bool(_NAME.match(token)) and not keyword.iskeyword(token)
+
+
+def _ends_expression(token: str) -> bool:
+    return (_is_name(token) or token in (")", "]", "}", "True", "False", "None")
+            or token[:1].isdigit() or token[-1:] in _QUOTES)
+
+
 def detokenize_source(code: str) -> str:
     """Turn an AVATAR token string into the Python source it was made from, for running it.
 
     Unlike :func:`detokenize` (kept as it is: CodeBLEU's ``detokenize`` extension depends on its
     exact output), string literals are rebuilt too: their tokens are joined without spaces and
     ``▁`` becomes a space.  Layout tokens anywhere (also after ``INDENT``/``DEDENT`` or twice in a
-    row) only end the current line; an ``INDENT`` or ``DEDENT`` inside brackets is ignored.
+    row) only end the current line; an ``INDENT`` or ``DEDENT`` inside brackets is ignored.  One
+    repair: AVATAR lost the separator in some ``a = 0 ; b = 0`` lines (``a = 0 b = 0``); a name
+    followed by an assignment operator right after the end of an expression, outside brackets, on
+    a line that already assigns, starts a new line (never valid Python otherwise).
 
     >>> print(detokenize_source("def f ( ) : NEW_LINE INDENT return ' a ▁ b ' NEW_LINE DEDENT"), end="")
     def f ( ) :
@@ -117,7 +136,12 @@ def detokenize_source(code: str) -> str:
             lines.append(INDENT_UNIT * depth + " ".join(current))
             current.clear()
 
-    for token in _merge_strings(code.split()):
+    tokens = _merge_strings(code.split())
+    for position, token in enumerate(tokens):
+        if (brackets == 0 and current and _ASSIGN.match(tokens[position + 1] if position + 1 < len(tokens) else "")
+                and _is_name(token) and _ends_expression(current[-1])
+                and any(_ASSIGN.match(t) for t in current)):
+            flush()
         if token in ("NEW_LINE", "INDENT", "DEDENT"):
             if brackets > 0:  # a line break inside brackets: Python joins the lines anyway
                 continue
