@@ -57,9 +57,17 @@ def _add_extensions(parser: argparse.ArgumentParser) -> None:
                      help="rebuild real Python from NEW_LINE/INDENT/DEDENT before parsing")
     ext.add_argument("--c2c-dataflow-parents", choices=["official", "sorted"], default="official",
                      help="sorted: data-flow parents independent of Python's string hashing")
-    ext.add_argument("--c2c-grammar", metavar="PATH",
+    ext.add_argument("--c2c-grammar", metavar="PATH|2021",
                      help="an old compiled tree-sitter grammar (e.g. the 2021 my-languages.so): "
-                          "parse with py-tree-sitter 0.2.0 in a cached helper venv")
+                          "parse with py-tree-sitter 0.2.0 in a cached helper venv; '2021' fetches the "
+                          "official file from its pinned commit (or $FUSIONBENCH_LEGACY_GRAMMAR) and caches it")
+    ext.add_argument("--c2c-exec", action="store_true",
+                     help="also report C2C execution accuracy: run each translation against its GfG test "
+                          "script in a sandbox (needs bubblewrap)")
+    ext.add_argument("--c2c-tests", metavar="DIR",
+                     help="GfG test scripts for --c2c-exec (default: $FUSIONBENCH_C2C_TESTS)")
+    ext.add_argument("--c2c-timeout", metavar="S", type=float, default=10.0,
+                     help="seconds per test script for --c2c-exec (default: 10)")
 
 
 def _extension_options(args: argparse.Namespace) -> dict[str, object]:
@@ -68,6 +76,7 @@ def _extension_options(args: argparse.Namespace) -> dict[str, object]:
         "zsod_matching": args.zsod_matching, "vqa_normalize_references": args.vqa_normalize_references,
         "c2c_detokenize": args.c2c_detokenize, "c2c_dataflow_parents": args.c2c_dataflow_parents,
         "c2c_grammar": args.c2c_grammar,
+        "c2c_execution": args.c2c_exec, "c2c_tests": args.c2c_tests, "c2c_timeout": args.c2c_timeout,
     }
 
 
