@@ -65,8 +65,17 @@ def _reference_index(root: Path) -> dict[str, str]:
     return index
 
 
+def _download() -> Path:
+    """The pinned GfG scripts and reference files, fetched once into the cache."""
+    from fusionbench.metrics.execution.pins import avatar_sums, fetch_avatar_files
+
+    names = [n for n in avatar_sums() if n.startswith((SCRIPTS_SUBDIR + "/", REFERENCES_SUBDIR + "/"))]
+    return fetch_avatar_files(names)
+
+
 def load_tests(path: str | os.PathLike[str] | None) -> TestSuite:
-    """Read a tests folder (``None``: the folder named by ``$FUSIONBENCH_C2C_TESTS``).
+    """Read a tests folder (``None``: the folder named by ``$FUSIONBENCH_C2C_TESTS``, else the pinned
+    scripts downloaded once into the cache).
 
     Raises:
         MissingFileError: no folder given, or it holds no ``<ID>.py`` script with a ``#TOFILL`` line.
@@ -74,10 +83,7 @@ def load_tests(path: str | os.PathLike[str] | None) -> TestSuite:
     expected = (f"a folder of GfG test scripts <ID>.py with a #TOFILL line, or a mirror of AVATAR's data/ "
                 f"folder holding {SCRIPTS_SUBDIR}/ (and {REFERENCES_SUBDIR}/ to match official keys)")
     if path is None:
-        path = os.environ.get(TESTS_ENV)
-        if not path:
-            raise MissingFileError(f"C2C execution needs test scripts: pass c2c_tests= (--c2c-tests) or set {TESTS_ENV}",
-                                   file="<c2c_tests>", expected=expected)
+        path = os.environ.get(TESTS_ENV) or _download()
     root = Path(path)
     if not root.is_dir():
         raise MissingFileError("the C2C tests folder does not exist", file=str(root), expected=expected)
