@@ -158,7 +158,7 @@ def execution_signature(suite_fingerprint: str, timeout_s: float) -> str:
 
 
 def execution_summary(counts: ExecutionCounts, signature: str,
-                      items: Sequence[ItemOutcome] | None = None) -> dict[str, Any]:
+                      items: Sequence[ItemOutcome] | None = None, *, tests: str | None = None) -> dict[str, Any]:
     """The ``tasks.C2C.execution`` object of the JSON report.
 
     Raises:
@@ -168,7 +168,7 @@ def execution_summary(counts: ExecutionCounts, signature: str,
         total = counts.no_test
         raise FusionBenchError(
             f"C2C execution: none of the {total} item(s) matches a GfG test script (by key or by reference "
-            "Python); check --c2c-tests or leave --c2c-exec off"
+            "Python); check --c2c-tests or leave --c2c-exec off", file=tests,
         )
     out: dict[str, Any] = {"accuracy": counts.accuracy, "with_test": counts.with_test,
                            "counts": counts.to_dict(), "signature": signature}

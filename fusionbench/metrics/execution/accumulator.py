@@ -96,5 +96,5 @@ class C2CExecutionAccumulator(Accumulator[C2CStats]):
 
     def compute(self) -> TaskScore:
         """The score of everything seen; 0 items with a test script is an error, not a 0."""
-        execution_summary(self.total.execution, self.signature)  # raises when nothing had a test
+        execution_summary(self.total.execution, self.signature, tests=str(self.suite.root))  # raises on 0 tested
         return super().compute()
