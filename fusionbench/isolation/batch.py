@@ -175,7 +175,10 @@ def run_scripts(
                 if box is None:
                     box = _Sandbox(command, 2 * memory_bytes + 256 * MiB, processes, not sandbox)
                 answer = box.ask({"script": scripts[index], "timeout": timeout_s, "memory": memory_bytes,
-                                  "output": output_bytes, "processes": processes})
+                                  "output": output_bytes, "processes": processes, "sandboxed": sandbox})
+                if answer is not None and answer.get("status") == "refused":
+                    raise SandboxError("the batch driver is not inside its own bubblewrap PID namespace; "
+                                       "refusing to run scripts")
                 if answer is None:  # the script killed its driver (or the sandbox failed): restart
                     box.close()
                     box = None
