@@ -110,6 +110,10 @@ def _add_audit(subparsers: argparse._SubParsersAction) -> None:
     audit.add_argument("--test", metavar="DIR", help="test split in the challenge layout")
     audit.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     audit.add_argument("--write-clean", metavar="DIR", help="write the train split without the leaked items")
+    audit.add_argument("--c2c-real", metavar="MIRROR", nargs="?", const="",
+                       help="audit C2C on real data instead: the TransCoder GfG sets and AVATAR-g4g against "
+                            "AVATAR-g4g train (pinned downloads, or MIRROR: a local copy of AVATAR's data/); "
+                            "--write-clean then writes a cleaned train.jsonl")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,6 +166,9 @@ def _run_export(args: argparse.Namespace) -> int:
 
 def _run_audit(args: argparse.Namespace) -> int:
     from fusionbench.data.audit import audit, write_clean_split
+
+    if args.c2c_real is not None:
+        return _run_c2c_audit(args)
     from fusionbench.data.sample_source import frozen_split, train_split
 
     splits = {
@@ -176,6 +183,21 @@ def _run_audit(args: argparse.Namespace) -> int:
         sys.stdout.write(report.table() + "\n")
     if args.write_clean:
         print(f"wrote {write_clean_split(splits['train'], args.write_clean, report)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_c2c_audit(args: argparse.Namespace) -> int:
+    from fusionbench.data.audit import c2c_leakage, real_c2c_splits, write_clean_c2c_train
+
+    train, evaluations = real_c2c_splits(args.c2c_real or None)
+    report = c2c_leakage(train, evaluations)
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(report.table() + "\n")
+    if args.write_clean:
+        folder = write_clean_c2c_train(train, report, args.write_clean)
+        print(f"wrote {folder} ({len(train) - len(report.drop)} of {len(train)} train items)", file=sys.stderr)
     return EXIT_OK
 
 
