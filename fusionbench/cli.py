@@ -196,7 +196,8 @@ def _run_c2c_audit(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report.table() + "\n")
     if args.write_clean:
-        folder = write_clean_c2c_train(train, report, args.write_clean)
+        others = {"valid": evaluations["avatar_g4g/validation"], "test": evaluations["avatar_g4g/test"]}
+        folder = write_clean_c2c_train(train, report, args.write_clean, others)
         print(f"wrote {folder} ({len(train) - len(report.drop)} of {len(train)} train items)", file=sys.stderr)
     return EXIT_OK
 

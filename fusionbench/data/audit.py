@@ -289,9 +289,16 @@ def real_c2c_splits(data_dir: str | Path | None = None) -> tuple[dict, dict[str,
     return pairs(g4g["train"]), evaluations
 
 
-def write_clean_c2c_train(train: Mapping[str, tuple[str, str]], report: C2CLeakage, out_dir: str | Path) -> Path:
-    """Write ``out_dir/train.jsonl`` (AVATAR's format) without the leaked items; atomically, and
-    only into a folder that does not exist yet."""
+def write_clean_c2c_train(
+    train: Mapping[str, tuple[str, str]],
+    report: C2CLeakage,
+    out_dir: str | Path,
+    others: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
+) -> Path:
+    """Write ``out_dir/train.jsonl`` (AVATAR's format) without the leaked items, and the splits of
+    ``others`` (file stem -> items, e.g. ``{"valid": ..., "test": ...}``) unchanged beside it, so
+    that ``load_dataset("c2c", source="avatar", data_dir=out_dir)`` reads the folder; atomically,
+    and only into a folder that does not exist yet."""
     from fusionbench.errors import FusionBenchError
 
     target = Path(out_dir)
@@ -300,9 +307,10 @@ def write_clean_c2c_train(train: Mapping[str, tuple[str, str]], report: C2CLeaka
     staging = target.parent / f".{target.name}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    with open(staging / "train.jsonl", "w", encoding="utf-8") as handle:
-        for key, (java, python) in train.items():
-            if key not in report.drop:
+    kept = {key: pair for key, pair in train.items() if key not in report.drop}
+    for stem, items in {"train": kept, **(others or {})}.items():
+        with open(staging / f"{stem}.jsonl", "w", encoding="utf-8") as handle:
+            for key, (java, python) in items.items():
                 handle.write(json.dumps({"id": key, "java": [java], "python": [python]}, ensure_ascii=False) + "\n")
     (staging / "LEAKAGE.json").write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
     staging.rename(target)

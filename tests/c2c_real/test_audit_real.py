@@ -28,6 +28,10 @@ def test_finds_the_verbatim_gfg_test_overlaps_and_near_duplicates(tmp_path, caps
     cleaned = {row["id"]: (row["java"], row["python"]) for row in clean}
     again = c2c_leakage(cleaned, evaluations)
     assert all(c["verbatim"] == c["near"] == c["normalized"] == 0 for c in again.splits.values())
+    from fusionbench.data import load_dataset
+
+    loaded = load_dataset("c2c", source="avatar", data_dir=tmp_path / "clean", cache_dir=tmp_path / "hf2")
+    assert {s: loaded[s].num_rows for s in loaded} == {"train": len(clean), "validation": 341, "test": 682}
 
 
 def test_write_clean_never_overwrites(tmp_path, capsys):
