@@ -19,6 +19,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,11 +89,19 @@ class _Sandbox:
     def __init__(self, command: list[str], memory_bytes: int, processes: int, plain: bool) -> None:
         self.cgroup = None if plain else RunCgroup.create(memory_bytes=memory_bytes, max_processes=processes)
         enter = self.cgroup.enter if self.cgroup is not None else None
+        self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             start_new_session=True, preexec_fn=enter,  # noqa: PLW1509 - joins the cgroup only
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
         )
+        ready = self.ask({"ping": True})
+        if ready is None or ready.get("status") != "ready" or ready.get("sandboxed") != (not plain):
+            self.stderr.seek(0)
+            detail = " ".join(self.stderr.read()[-600:].decode("utf-8", "replace").split())
+            self.close()
+            raise SandboxError(f"the batch sandbox did not start ({detail or 'no message'})",
+                               expected="bubblewrap >= 0.8 (for --disable-userns) able to create user namespaces")
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any] | None:
         try:
@@ -122,6 +131,7 @@ class _Sandbox:
         except OSError:
             pass
         self.process.wait()
+        self.stderr.close()
         if self.cgroup is not None:
             self.cgroup.kill_all()
             self.cgroup.remove()
@@ -176,9 +186,8 @@ def run_scripts(
                     box = _Sandbox(command, 2 * memory_bytes + 256 * MiB, processes, not sandbox)
                 answer = box.ask({"script": scripts[index], "timeout": timeout_s, "memory": memory_bytes,
                                   "output": output_bytes, "processes": processes, "sandboxed": sandbox})
-                if answer is not None and answer.get("status") == "refused":
-                    raise SandboxError("the batch driver is not inside its own bubblewrap PID namespace; "
-                                       "refusing to run scripts")
+                if answer is not None and answer.get("status") == "refused":  # never expected after the ping
+                    raise SandboxError("the batch driver is not inside its own sandbox; refusing to run scripts")
                 if answer is None:  # the script killed its driver (or the sandbox failed): restart
                     box.close()
                     box = None

@@ -163,6 +163,10 @@ def main():
         if not line.strip():
             continue
         request = json.loads(line)
+        if request.get("ping"):  # the host checks that the sandbox started before sending scripts
+            sys.stdout.write(json.dumps({"status": "ready", "sandboxed": sandboxed}) + "\n")
+            sys.stdout.flush()
+            continue
         if request.get("sandboxed") and not sandboxed:
             sys.stdout.write(json.dumps({"status": "refused"}) + "\n")
             sys.stdout.flush()

@@ -105,3 +105,28 @@ def test_exiting_killing_the_runner_and_deleting_the_script():
 def test_a_result_line_without_a_clean_exit_is_an_error(forged):
     attacks, _, _ = _run([even_odd(forged, "import os", "os . _exit ( 3 )")])
     assert attacks == ["error"]
+
+
+def test_a_sandbox_that_cannot_start_is_one_clear_error(monkeypatch):
+    from fusionbench.errors import SandboxError
+    from fusionbench.isolation import batch
+
+    real = batch._command
+    monkeypatch.setattr(batch, "_command", lambda *a: [real(*a)[0], "--no-such-flag", *real(*a)[1:]])
+    with pytest.raises(SandboxError, match="the batch sandbox did not start"):
+        batch.run_scripts(["print(1)"], timeout_s=2)
+
+
+def test_the_driver_refuses_to_clean_up_outside_its_sandbox():
+    # run without bubblewrap but asking for sandbox clean-up: the driver must refuse, not sweep the host
+    import json
+    import subprocess
+    import sys
+
+    from fusionbench.isolation import batch
+
+    driver = (batch.Path(batch.__file__).with_name("batch_driver.py")).read_text()
+    request = {"script": "print(1)", "timeout": 2, "memory": 2**30, "output": 2**20, "sandboxed": True}
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", driver], input=json.dumps(request) + "\n",
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    assert json.loads(out) == {"status": "refused"}
