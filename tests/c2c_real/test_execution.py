@@ -135,3 +135,13 @@ def test_accumulator_in_batches_equals_one_call_and_bootstraps():
 def test_counts_add_and_accuracy():
     counts = ExecutionCounts.of("success") + ExecutionCounts.of("failure") + ExecutionCounts.of("no_test")
     assert (counts.with_test, counts.accuracy) == (2, 0.5)
+
+
+def test_default_tests_are_downloaded_once_verified(tmp_path, monkeypatch):
+    monkeypatch.delenv("FUSIONBENCH_C2C_TESTS", raising=False)
+    monkeypatch.setenv("FUSIONBENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FUSIONBENCH_AVATAR_URL", MIRROR.as_uri() + "/")  # the mirror stands in for GitHub
+    suite = load_tests(None)
+    assert len(suite.scripts) == 702 and suite.root.is_relative_to(tmp_path / "cache")
+    assert suite.match("0", gfg_split("test")[EVEN_ODD][1]) == EVEN_ODD  # reference files came too
+    assert not list(suite.root.rglob(".*"))  # no temporary file left behind
