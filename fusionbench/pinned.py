@@ -70,7 +70,7 @@ def fetch_pinned(
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as response:
             shutil.copyfileobj(response, out)
         found = sha256_of(temporary)
         if found != sha256:

@@ -210,10 +210,10 @@ class C2CLeakage:
                 "splits": self.splits, "train_items_to_drop": len(self.drop), "train_ids_to_drop": sorted(self.drop)}
 
     def table(self) -> str:
-        lines = [f"C2C leakage against {self.train} ({self.train_items} items); near = Java token-trigram "
-                 f"Jaccard >= {self.near_threshold:g}",
-                 f"{'eval split':28} {'items':>6} {'verbatim java':>14} {'(distinct)':>10} {'verbatim py':>12} "
-                 f"{'normalized':>10} {'near':>6}"]
+        lines = [(f"C2C leakage against {self.train} ({self.train_items} items); near = Java token-trigram "
+                  f"Jaccard >= {self.near_threshold:g}"),
+                 (f"{'eval split':28} {'items':>6} {'verbatim java':>14} {'(distinct)':>10} {'verbatim py':>12} "
+                  f"{'normalized':>10} {'near':>6}")]
         for name, c in self.splits.items():
             lines.append(f"{name:28} {c['items']:6d} {c['verbatim']:14d} {c['verbatim_distinct']:10d} "
                          f"{c['verbatim_python']:12d} {c['normalized']:10d} {c['near']:6d}")

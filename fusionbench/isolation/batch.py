@@ -89,7 +89,7 @@ class _Sandbox:
     def __init__(self, command: list[str], memory_bytes: int, processes: int, plain: bool) -> None:
         self.cgroup = None if plain else RunCgroup.create(memory_bytes=memory_bytes, max_processes=processes)
         enter = self.cgroup.enter if self.cgroup is not None else None
-        self.stderr = tempfile.TemporaryFile()
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             start_new_session=True, preexec_fn=enter,  # noqa: PLW1509 - joins the cgroup only

@@ -41,7 +41,8 @@ def _in_own_sandbox():
     files, so both are refused unless the host asked for them *and* this holds.
     """
     try:
-        init = open("/proc/1/cmdline", "rb").read().split(b"\0")[0]
+        with open("/proc/1/cmdline", "rb") as handle:
+            init = handle.read().split(b"\0")[0]
     except OSError:
         return False
     return os.getpid() <= 3 and os.getppid() == 1 and os.path.basename(init) == b"bwrap"
@@ -123,7 +124,7 @@ def run_one(request, sandboxed):
             [sys.executable, "-I", "-S", "-B", "script.py"], cwd=folder, stdin=subprocess.DEVNULL,
             stdout=out, stderr=err, start_new_session=True, close_fds=True,
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "HOME": folder},
-            preexec_fn=_limits(request),
+            preexec_fn=_limits(request),  # noqa: PLW1509 - the driver is single-threaded
         )
         try:
             child.wait(timeout=float(request["timeout"]))

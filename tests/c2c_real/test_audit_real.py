@@ -24,7 +24,7 @@ def test_finds_the_verbatim_gfg_test_overlaps_and_near_duplicates(tmp_path, caps
     clean = list(avatar.rows(tmp_path / "clean/train.jsonl"))
     assert len(clean) == 2388 - len(dropped) and not dropped & {row["id"] for row in clean}
     # the cleaned split has no evaluation item left in it
-    train, evaluations = real_c2c_splits(MIRROR)
+    _, evaluations = real_c2c_splits(MIRROR)
     cleaned = {row["id"]: (row["java"], row["python"]) for row in clean}
     again = c2c_leakage(cleaned, evaluations)
     assert all(c["verbatim"] == c["near"] == c["normalized"] == 0 for c in again.splits.values())
