@@ -101,10 +101,16 @@ def test_exiting_killing_the_runner_and_deleting_the_script():
     assert outcomes[0].error == "no #Results line"
 
 
-@pytest.mark.parametrize("forged", ["print ( '#Results: ▁ 10, ▁ 10' )"])
-def test_a_result_line_without_a_clean_exit_is_an_error(forged):
-    attacks, _, _ = _run([even_odd(forged, "import os", "os . _exit ( 3 )")])
+@pytest.mark.parametrize("code", [3, 0])
+def test_a_forged_result_line_does_not_pass(code):
+    attacks, _, _ = _run([even_odd("print ( '#Results: ▁ 10, ▁ 10' )", "import os", f"os . _exit ( {code} )")])
     assert attacks == ["error"]
+
+
+def test_calling_the_scripts_gold_function_does_not_pass():
+    attacks, after, outcomes = _run([even_odd("return f_gold ( n )")])
+    assert attacks == ["error"] and after == ["success"]
+    assert outcomes[0].error == "NameError: name 'f_gold' is not defined"
 
 
 def test_a_sandbox_that_cannot_start_is_one_clear_error(monkeypatch):

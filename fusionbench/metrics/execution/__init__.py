@@ -17,6 +17,7 @@ Accuracy = success / items with a test.  The sufficient statistics are the five 
 from __future__ import annotations
 
 import re
+import secrets
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,6 @@ __all__ = [
 
 STATUSES = ("success", "failure", "error", "timeout", "no_test")
 DEFAULT_TIMEOUT_S = 10.0
-_RESULT = re.compile(r"#Results:\s*(\d+)\s*,\s*(\d+)")
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,12 @@ def _error_line(stderr: str) -> str:
     return lines[-1].strip()[:300] if lines else "no result line"
 
 
-def _status(result: Any, timeout_s: float) -> tuple[str, int | None, int | None, str | None]:
+def _status(result: Any, timeout_s: float, nonce: str) -> tuple[str, int | None, int | None, str | None]:
     if result.status == "timeout":
         return "timeout", None, None, f"ran past the {timeout_s:g} s timeout"
     if result.status == "output_limit":
         return "error", None, None, "output limit exceeded"
-    found = _RESULT.findall(result.stdout)
+    found = re.findall(rf"#Results-{nonce}:\s*(\d+)\s*,\s*(\d+)", result.stdout)
     if result.status != "ok" or not found:
         reason = _error_line(result.stderr) if result.stderr.strip() else (
             f"exit status {result.exit_code}" if result.status != "ok" else "no #Results line")
@@ -127,7 +127,7 @@ def run_items(
     """Run every item's candidate against its test script; outcomes in reference-key order."""
     tests = matched_tests(suite, references)
     outcomes: dict[str, ItemOutcome] = {}
-    jobs: list[tuple[str, str, str]] = []  # key, test id, filled script
+    jobs: list[tuple[str, str, str, str]] = []  # key, test id, nonce, filled script
     for key in references:
         test_id = tests[key]
         if test_id is None:
@@ -138,14 +138,15 @@ def run_items(
         except CandidateError as exc:
             outcomes[key] = ItemOutcome(key, "error", test_id, error=str(exc))
             continue
-        jobs.append((key, test_id, fill_script(suite.script(test_id), function)))
+        nonce = secrets.token_hex(8)
+        jobs.append((key, test_id, nonce, fill_script(suite.script(test_id), function, nonce)))
     if jobs:
         from fusionbench.isolation.batch import run_scripts
 
-        results = run_scripts([script for _, _, script in jobs], timeout_s=timeout_s, sandbox=sandbox,
+        results = run_scripts([script for *_, script in jobs], timeout_s=timeout_s, sandbox=sandbox,
                               workers=workers)
-        for (key, test_id, _), result in zip(jobs, results):
-            status, passed, total, error = _status(result, timeout_s)
+        for (key, test_id, nonce, _), result in zip(jobs, results):
+            status, passed, total, error = _status(result, timeout_s, nonce)
             outcomes[key] = ItemOutcome(key, status, test_id, passed, total, error)
     return [outcomes[key] for key in references]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 
 from fusionbench.metrics.codebleu.detok import detokenize_source
@@ -58,9 +59,19 @@ def filled_function(prediction: str) -> str:
         raise CandidateError(f"{type(exc).__name__}: {exc}") from None
 
 
-def fill_script(script: str, function: str) -> str:
-    """The test script with ``function`` at its ``#TOFILL`` line (which must be there)."""
+def fill_script(script: str, function: str, nonce: str | None = None) -> str:
+    """The test script with ``function`` at its ``#TOFILL`` line (which must be there).
+
+    With a ``nonce``, the script's own names are made harder to reach from the candidate: its
+    gold function ``f_gold`` becomes ``f_gold_<nonce>`` (a candidate that just calls ``f_gold``
+    fails) and its result line prints ``#Results-<nonce>:`` (a candidate that prints a
+    ``#Results:`` line and exits does not pass).  Code that inspects the script's frames or
+    source can still find both: this raises the bar, it is not a proof.
+    """
     head, marker, tail = script.partition(TOFILL)
     if not marker:
         raise ValueError("the test script has no #TOFILL line")
+    if nonce is not None:
+        head, tail = (re.sub(r"\bf_gold\b", f"f_gold_{nonce}", part) for part in (head, tail))
+        tail = tail.replace("#Results:", f"#Results-{nonce}:")
     return head + function + tail
