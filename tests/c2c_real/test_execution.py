@@ -145,3 +145,9 @@ def test_default_tests_are_downloaded_once_verified(tmp_path, monkeypatch):
     assert len(suite.scripts) == 702 and suite.root.is_relative_to(tmp_path / "cache")
     assert suite.match("0", gfg_split("test")[EVEN_ODD][1]) == EVEN_ODD  # reference files came too
     assert not list(suite.root.rglob(".*"))  # no temporary file left behind
+
+
+def test_scripts_folder_given_directly_still_matches_official_keys():
+    suite = load_tests(MIRROR / "transcoder_evaluation_gfg/python")
+    assert len(suite.scripts) == 702
+    assert suite.match("0", gfg_split("test")[EVEN_ODD][1]) == EVEN_ODD

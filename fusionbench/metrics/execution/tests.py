@@ -96,7 +96,10 @@ def load_tests(path: str | os.PathLike[str] | None) -> TestSuite:
     if not scripts:
         raise MissingFileError("no test script with a #TOFILL line in the C2C tests folder", file=str(folder),
                                expected=expected)
-    return TestSuite(root=root, scripts=scripts, ids_by_reference=_reference_index(root))
+    references = _reference_index(root)
+    if not references and folder == root and len(root.parts) > 2:  # given the scripts folder itself
+        references = _reference_index(root.parent.parent)
+    return TestSuite(root=root, scripts=scripts, ids_by_reference=references)
 
 
 def matched_tests(suite: TestSuite, references: Mapping[str, str]) -> dict[str, str | None]:
