@@ -58,9 +58,17 @@ def _add_extensions(parser: argparse.ArgumentParser) -> None:
                      help="rebuild real Python from NEW_LINE/INDENT/DEDENT before parsing")
     ext.add_argument("--c2c-dataflow-parents", choices=["official", "sorted"], default="official",
                      help="sorted: data-flow parents independent of Python's string hashing")
-    ext.add_argument("--c2c-grammar", metavar="PATH",
+    ext.add_argument("--c2c-grammar", metavar="PATH|2021",
                      help="an old compiled tree-sitter grammar (e.g. the 2021 my-languages.so): "
-                          "parse with py-tree-sitter 0.2.0 in a cached helper venv")
+                          "parse with py-tree-sitter 0.2.0 in a cached helper venv; '2021' fetches the "
+                          "official file from its pinned commit (or $FUSIONBENCH_LEGACY_GRAMMAR) and caches it")
+    ext.add_argument("--c2c-exec", action="store_true",
+                     help="also report C2C execution accuracy: run each translation against its GfG test "
+                          "script in a sandbox (needs bubblewrap)")
+    ext.add_argument("--c2c-tests", metavar="DIR",
+                     help="GfG test scripts for --c2c-exec (default: $FUSIONBENCH_C2C_TESTS)")
+    ext.add_argument("--c2c-timeout", metavar="S", type=float, default=10.0,
+                     help="seconds per test script for --c2c-exec (default: 10)")
 
 
 def _extension_options(args: argparse.Namespace) -> dict[str, object]:
@@ -69,6 +77,7 @@ def _extension_options(args: argparse.Namespace) -> dict[str, object]:
         "zsod_matching": args.zsod_matching, "vqa_normalize_references": args.vqa_normalize_references,
         "c2c_detokenize": args.c2c_detokenize, "c2c_dataflow_parents": args.c2c_dataflow_parents,
         "c2c_grammar": args.c2c_grammar,
+        "c2c_execution": args.c2c_exec, "c2c_tests": args.c2c_tests, "c2c_timeout": args.c2c_timeout,
     }
 
 
@@ -106,6 +115,10 @@ def _add_audit(subparsers: argparse._SubParsersAction) -> None:
     audit.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     audit.add_argument("--write-clean", metavar="DIR",
                        help="write the train split without the leaked items (a new folder: input/ + answers/)")
+    audit.add_argument("--c2c-real", metavar="MIRROR", nargs="?", const="",
+                       help="audit C2C on real data instead: the TransCoder GfG sets and AVATAR-g4g against "
+                            "AVATAR-g4g train (pinned downloads, or MIRROR: a local copy of AVATAR's data/); "
+                            "--write-clean then writes a cleaned train.jsonl")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,6 +176,9 @@ def _run_export(args: argparse.Namespace) -> int:
 
 def _run_audit(args: argparse.Namespace) -> int:
     from fusionbench.data.audit import audit, write_clean_split
+
+    if args.c2c_real is not None:
+        return _run_c2c_audit(args)
     from fusionbench.data.sample_source import frozen_split, train_split
 
     splits = {
@@ -177,6 +193,22 @@ def _run_audit(args: argparse.Namespace) -> int:
         sys.stdout.write(report.table() + "\n")
     if args.write_clean:
         print(f"wrote {write_clean_split(splits['train'], args.write_clean, report)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_c2c_audit(args: argparse.Namespace) -> int:
+    from fusionbench.data.audit import c2c_leakage, real_c2c_splits, write_clean_c2c_train
+
+    train, evaluations = real_c2c_splits(args.c2c_real or None)
+    report = c2c_leakage(train, evaluations)
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(report.table() + "\n")
+    if args.write_clean:
+        others = {"valid": evaluations["avatar_g4g/validation"], "test": evaluations["avatar_g4g/test"]}
+        folder = write_clean_c2c_train(train, report, args.write_clean, others)
+        print(f"wrote {folder} ({len(train) - len(report.drop)} of {len(train)} train items)", file=sys.stderr)
     return EXIT_OK
 
 

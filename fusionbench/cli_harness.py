@@ -108,6 +108,10 @@ def render_run(record: dict[str, Any], path: Any) -> str:
         rows.append((task, f"{entry['rounded']:.3f}", f"{ci['low']:.3f}–{ci['high']:.3f}", status[:100]))
         for lang, sub in (entry.get("languages") or {}).items():
             rows.append((f"  {lang}", f"{sub['rounded']:.3f}", "", ""))
+        if entry.get("execution"):  # C2C --c2c-exec: execution accuracy rides along (not in overall)
+            exe = entry["execution"]
+            rows.append(("  exec", f"{exe['accuracy']:.3f}", "", f"execution accuracy ({exe['counts']['success']}/"
+                                                              f"{exe['with_test']} items with a test)"))
     ci = record["overall_ci"]
     total = ("overall", f"{record['overall']:.3f}", f"{ci['low']:.3f}–{ci['high']:.3f}", "")
     widths = [max(len(r[i]) for r in [*rows, total]) for i in range(3)]

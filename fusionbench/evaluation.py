@@ -24,7 +24,10 @@ OPTION_DEFAULTS: dict[str, Any] = {
     "vqa_normalize_references": False,  # also normalise the reference answers
     "c2c_detokenize": False,  # rebuild real Python from NEW_LINE/INDENT/DEDENT before parsing
     "c2c_dataflow_parents": "official",  # or "sorted": order-insensitive data-flow parents
-    "c2c_grammar": None,  # path of an old compiled grammar (legacy 2021 route)
+    "c2c_grammar": None,  # path of an old compiled grammar, or "2021" (legacy route, fetched and cached)
+    "c2c_execution": False,  # also run each prediction against its GfG test script (execution accuracy)
+    "c2c_tests": None,  # folder of GfG test scripts (default: $FUSIONBENCH_C2C_TESTS)
+    "c2c_timeout": 10.0,  # seconds per test script
 }
 
 Objects = Mapping[str, Any]
@@ -62,10 +65,22 @@ def accumulator_for(task: str, **options: Any) -> Accumulator[Any]:
         from fusionbench.metrics.vqa import VQAAccumulator
 
         return VQAAccumulator(by_language=opts["by_language"], normalize_references=opts["vqa_normalize_references"])
+    grammar = opts["c2c_grammar"]
+    if grammar is not None and str(grammar) == "2021":
+        from fusionbench.metrics.codebleu.legacy import official_2021_grammar
+
+        grammar = official_2021_grammar()
+    if opts["c2c_execution"]:
+        from fusionbench.metrics.execution.accumulator import C2CExecutionAccumulator
+
+        return C2CExecutionAccumulator(
+            tests=opts["c2c_tests"], timeout_s=opts["c2c_timeout"], detokenize=opts["c2c_detokenize"],
+            dataflow_parents=opts["c2c_dataflow_parents"], grammar=grammar,
+        )
     from fusionbench.metrics.codebleu import CodeBLEUAccumulator
 
     return CodeBLEUAccumulator(
-        detokenize=opts["c2c_detokenize"], dataflow_parents=opts["c2c_dataflow_parents"], grammar=opts["c2c_grammar"],
+        detokenize=opts["c2c_detokenize"], dataflow_parents=opts["c2c_dataflow_parents"], grammar=grammar,
     )
 
 

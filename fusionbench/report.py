@@ -56,7 +56,32 @@ class Report:
         out = [fmt(header), line, *(fmt(r) for r in rows[:-1]), line, fmt(rows[-1])]
         out.append("")
         out.extend(f"{task}: {score.signature}" for task, score in self.scores.items())
+        if "C2C" in self.scores:
+            out.extend(_c2c_notes(self.scores["C2C"]))
         return "\n".join(out)
 
     def __str__(self) -> str:
         return self.table()
+
+
+#: Grammar labels of C2C signatures that have a name.
+_GRAMMARS = {"legacy-66d01dcb2f38": "2021 official (my-languages.so of the organisers' repository, "
+                                    "py-tree-sitter 0.2.0): the numbers of the 2021 leaderboard"}
+
+
+def _c2c_notes(score: TaskScore) -> list[str]:
+    """Which grammar the C2C number used, and the execution accuracy when it was measured."""
+    fields = dict(part.partition(":")[::2] for part in score.signature.split("|"))
+    grammar = fields.get("grammar", "?")
+    label = _GRAMMARS.get(grammar) or (
+        f"legacy file {grammar}" if grammar.startswith("legacy-") else
+        f"default {grammar} (modern tree-sitter; differs from the 2021 scorer, see --c2c-grammar 2021)")
+    notes = [f"C2C grammar: {label}"]
+    execution = score.details.get("execution")
+    if execution:
+        counts = execution["counts"]
+        listed = ", ".join(f"{k} {v}" for k, v in counts.items())
+        notes.append(f"C2C execution accuracy: {execution['accuracy']:.3f} "
+                     f"({counts['success']}/{execution['with_test']} items with a test; {listed})")
+        notes.append(f"C2C execution: {execution['signature']}")
+    return notes

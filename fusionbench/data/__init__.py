@@ -43,7 +43,9 @@ def load_dataset(
         config: ``htr``, ``zsod``, ``vqa`` or ``c2c`` (official names work too).
         split: a split name, or ``None`` for all splits (a ``DatasetDict``).
         source: ``"sample"`` (the shipped benchmark), ``"data_dir"``, or a public source:
-            ``"fusionbrain"`` (the organisers' files), ``"avatar"``, ``"visual_genome"``,
+            ``"fusionbrain"`` (the organisers' files), ``"avatar"``, ``"transcoder_gfg"`` (C2C:
+            TransCoder's GfG test/validation pairs, with ``has_test``), ``"avatar_g4g"`` (C2C:
+            AVATAR-g4g train/validation/test, pinned and sha256-checked), ``"visual_genome"``,
             ``"vqa_v2"``, ``"school_notebooks"``.
         data_dir: with the sample source, a folder in the challenge layout (``input/`` plus
             ``answers/true_<TASK>.json``, or the true files beside ``input/``; see

@@ -211,3 +211,142 @@ def write_clean_split(train_dir: str | Path, out_dir: str | Path, report: AuditR
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+# -- C2C on real data: the TransCoder GfG sets against AVATAR-g4g's train split -------------------
+
+NEAR_JACCARD = 0.8  # token-trigram Jaccard similarity of the Java functions
+
+
+def _shingles(code: str) -> frozenset[tuple[str, ...]]:
+    tokens = code.split()
+    return frozenset(tuple(tokens[i:i + 3]) for i in range(max(1, len(tokens) - 2)))
+
+
+@dataclass
+class C2CLeakage:
+    """Overlaps of each evaluation split with the train split, and the train ids to drop.
+
+    ``splits[name]`` counts evaluation items whose Java is in train verbatim (``verbatim``; also
+    ``verbatim_distinct`` distinct functions), whose Python is (``verbatim_python``), whose Java
+    equals a train Java after identifier normalisation (``normalized``), or whose Java's
+    token-trigram Jaccard similarity with some train Java is at least ``near_threshold`` (``near``,
+    a superset of the verbatim ones).
+    """
+
+    train: str
+    train_items: int
+    near_threshold: float
+    splits: dict[str, dict[str, int]] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"train": self.train, "train_items": self.train_items, "near_threshold": self.near_threshold,
+                "splits": self.splits, "train_items_to_drop": len(self.drop), "train_ids_to_drop": sorted(self.drop)}
+
+    def table(self) -> str:
+        lines = [(f"C2C leakage against {self.train} ({self.train_items} items); near = Java token-trigram "
+                  f"Jaccard >= {self.near_threshold:g}"),
+                 (f"{'eval split':28} {'items':>6} {'verbatim java':>14} {'(distinct)':>10} {'verbatim py':>12} "
+                  f"{'normalized':>10} {'near':>6}")]
+        for name, c in self.splits.items():
+            lines.append(f"{name:28} {c['items']:6d} {c['verbatim']:14d} {c['verbatim_distinct']:10d} "
+                         f"{c['verbatim_python']:12d} {c['normalized']:10d} {c['near']:6d}")
+        lines.append(f"train items to drop (any overlap with an evaluation split): {len(self.drop)}")
+        return "\n".join(lines)
+
+
+def c2c_leakage(
+    train: Mapping[str, tuple[str, str]],
+    evaluations: Mapping[str, Mapping[str, tuple[str, str]]],
+    *,
+    train_name: str = "avatar_g4g/train",
+    near_threshold: float = NEAR_JACCARD,
+) -> C2CLeakage:
+    """Count how many items of each evaluation split (id -> (java, python)) leak from ``train``."""
+    from collections import Counter, defaultdict
+
+    ids = list(train)
+    java_index: dict[str, list[str]] = defaultdict(list)
+    python_index: dict[str, list[str]] = defaultdict(list)
+    normal_index: dict[str, list[str]] = defaultdict(list)
+    shingle_index: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    sizes = []
+    for position, key in enumerate(ids):
+        java, python = train[key]
+        java_index[java].append(key)
+        python_index[python].append(key)
+        normal_index[normalize_code(java)].append(key)
+        shingles = _shingles(java)
+        sizes.append(len(shingles))
+        for shingle in shingles:
+            shingle_index[shingle].append(position)
+    report = C2CLeakage(train=train_name, train_items=len(train), near_threshold=near_threshold)
+    for name, items in evaluations.items():
+        counts = {"items": len(items), "verbatim": 0, "verbatim_distinct": 0, "verbatim_python": 0,
+                  "normalized": 0, "near": 0}
+        distinct = set()
+        for java, python in items.values():
+            hits = set(java_index.get(java, ()))
+            if hits:
+                counts["verbatim"] += 1
+                distinct.add(java)
+            if python in python_index:
+                counts["verbatim_python"] += 1
+                hits.update(python_index[python])
+            normal = normal_index.get(normalize_code(java), ())
+            counts["normalized"] += bool(normal)
+            hits.update(normal)
+            shingles = _shingles(java)
+            shared = Counter(p for s in shingles for p in shingle_index.get(s, ()))
+            near = [ids[p] for p, common in shared.items()
+                    if common / (len(shingles) + sizes[p] - common) >= near_threshold]
+            counts["near"] += bool(near or java in java_index)
+            hits.update(near)
+            report.drop.update(hits)
+        counts["verbatim_distinct"] = len(distinct)
+        report.splits[name] = counts
+    return report
+
+
+def real_c2c_splits(data_dir: str | Path | None = None) -> tuple[dict, dict[str, dict]]:
+    """AVATAR-g4g train and the evaluation splits (GfG test/validation, g4g validation/test) as
+    ``id -> (java, python)``, from the pinned sources (``data_dir``: a local mirror)."""
+    from fusionbench.data import load_dataset
+
+    def pairs(dataset: Any) -> dict[str, tuple[str, str]]:
+        return {row["id"]: (row["java"], row["python"]) for row in dataset}
+
+    g4g = load_dataset("c2c", source="avatar_g4g", data_dir=data_dir)
+    gfg = load_dataset("c2c", source="transcoder_gfg", data_dir=data_dir)
+    evaluations = {"transcoder_gfg/test": pairs(gfg["test"]), "transcoder_gfg/validation": pairs(gfg["validation"]),
+                   "avatar_g4g/validation": pairs(g4g["validation"]), "avatar_g4g/test": pairs(g4g["test"])}
+    return pairs(g4g["train"]), evaluations
+
+
+def write_clean_c2c_train(
+    train: Mapping[str, tuple[str, str]],
+    report: C2CLeakage,
+    out_dir: str | Path,
+    others: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
+) -> Path:
+    """Write ``out_dir/train.jsonl`` (AVATAR's format) without the leaked items, and the splits of
+    ``others`` (file stem -> items, e.g. ``{"valid": ..., "test": ...}``) unchanged beside it, so
+    that ``load_dataset("c2c", source="avatar", data_dir=out_dir)`` reads the folder; atomically,
+    and only into a folder that does not exist yet."""
+    from fusionbench.errors import FusionBenchError
+
+    target = Path(out_dir)
+    if target.exists():
+        raise FusionBenchError(f"{target}: already exists; --write-clean writes a new folder")
+    staging = target.parent / f".{target.name}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    kept = {key: pair for key, pair in train.items() if key not in report.drop}
+    for stem, items in {"train": kept, **(others or {})}.items():
+        with open(staging / f"{stem}.jsonl", "w", encoding="utf-8") as handle:
+            for key, (java, python) in items.items():
+                handle.write(json.dumps({"id": key, "java": [java], "python": [python]}, ensure_ascii=False) + "\n")
+    (staging / "LEAKAGE.json").write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
+    staging.rename(target)
+    return target

@@ -23,7 +23,7 @@ SOURCES_BY_TASK = {
     "HTR": ("fusionbrain", "school_notebooks"),
     "zsOD": ("fusionbrain", "visual_genome"),
     "VQA": ("fusionbrain", "vqa_v2"),
-    "C2C": ("fusionbrain", "avatar"),
+    "C2C": ("fusionbrain", "avatar", "transcoder_gfg", "avatar_g4g"),
 }
 
 
@@ -67,6 +67,37 @@ def _fetch(dl_manager: Any, url: str, data_dir: str | None) -> Path:
             f"could not download {url} ({type(exc).__name__}: {exc}); download it yourself and pass "
             f"data_dir= pointing at a folder that holds {name}"
         ) from None
+
+
+def _fetch_avatar(dl_manager: Any, name: str, data_dir: str | None) -> Path:
+    """One pinned AVATAR file (``name`` relative to its ``data/``): from ``data_dir`` or downloaded,
+    sha256-checked either way; a corrupt download is removed from the cache."""
+    from fusionbench.metrics.execution.pins import AVATAR_URL, avatar_sums
+    from fusionbench.pinned import sha256_of
+
+    expected = avatar_sums()[name]
+    if data_dir:
+        for local in (Path(data_dir) / name, Path(data_dir) / Path(name).name):
+            if local.is_file():
+                found = sha256_of(local)
+                if found != expected:
+                    raise FusionBenchError(f"{local}: sha256 mismatch: expected {expected}, found {found} "
+                                           "(not the file of AVATAR commit a246ee5)")
+                return local
+    url = AVATAR_URL + name
+    try:
+        path = Path(dl_manager.download(url))
+    except Exception as exc:  # noqa: BLE001 - any network or HTTP failure
+        raise FusionBenchError(
+            f"could not download {url} ({type(exc).__name__}: {exc}); download it yourself and pass "
+            f"data_dir= pointing at a folder that holds {name} (sha256 {expected})"
+        ) from None
+    found = sha256_of(path)
+    if found != expected:
+        path.unlink(missing_ok=True)  # never leave a corrupt file in the cache
+        raise FusionBenchError(f"{url}: sha256 mismatch of the download {path}: expected {expected}, found {found}; "
+                               "it was removed from the cache")
+    return path
 
 
 def _needs_data_dir(data_dir: str | None, what: str) -> Path:
@@ -124,6 +155,20 @@ def split_kwargs(task: str, source: str, dl_manager: Any, data_dir: str | None) 
         from fusionbench.data.sources.avatar import SPLITS
 
         root = _needs_data_dir(data_dir, "the AVATAR data folder (train.jsonl, valid.jsonl, test.jsonl)")
+        return {split: {"kind": "avatar", "path": str(_find(root, f"{stem}.jsonl"))} for split, stem in SPLITS.items()}
+    if source == "transcoder_gfg":
+        from fusionbench.data.sources.transcoder_gfg import SPLITS as GFG_SPLITS
+        from fusionbench.data.sources.transcoder_gfg import file_names
+
+        return {split: {"kind": "transcoder_gfg",
+                        "files": {part: str(_fetch_avatar(dl_manager, name, data_dir))
+                                  for part, name in file_names(stem).items()}}
+                for split, stem in GFG_SPLITS.items()}
+    if source == "avatar_g4g":
+        from fusionbench.data.sources.avatar import G4G_ZIP, SPLITS
+
+        archive = _fetch_avatar(dl_manager, G4G_ZIP, data_dir)
+        root = Path(dl_manager.extract(str(archive)))
         return {split: {"kind": "avatar", "path": str(_find(root, f"{stem}.jsonl"))} for split, stem in SPLITS.items()}
     if source == "visual_genome":
         from fusionbench.data.sources.visual_genome import URLS
@@ -197,6 +242,10 @@ def source_rows(task: str, kind: str, **kwargs: Any) -> Iterator[dict[str, Any]]
         yield from fusionbrain.c2c_rows(kwargs["path"])
     elif kind == "avatar":
         yield from avatar.rows(kwargs["path"])
+    elif kind == "transcoder_gfg":
+        from fusionbench.data.sources import transcoder_gfg
+
+        yield from transcoder_gfg.rows(kwargs["files"])
     elif kind == "vg":
         yield from visual_genome.rows(kwargs["image_data"], kwargs["regions"], kwargs["images"])
     elif kind == "vqa_v2":

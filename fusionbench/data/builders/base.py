@@ -15,7 +15,8 @@ __all__ = ["SOURCES", "FusionBenchConfig", "ChallengeLayoutBuilder", "directory_
 
 #: Sources a config can read: the shipped sample, a local challenge-layout folder, and the public
 #: sources (each provides some tasks, see ``fusionbench.data.source_splits.SOURCES_BY_TASK``).
-SOURCES = ("sample", "data_dir", "fusionbrain", "avatar", "visual_genome", "vqa_v2", "school_notebooks")
+SOURCES = ("sample", "data_dir", "fusionbrain", "avatar", "transcoder_gfg", "avatar_g4g", "visual_genome", "vqa_v2",
+           "school_notebooks")
 
 
 def directory_fingerprint(directory: str | Path) -> str:

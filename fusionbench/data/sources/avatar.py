@@ -4,6 +4,10 @@ Format: JSON lines ``{"id": ..., "java": [candidates...], "python": [candidates.
 as the authors define them (``train``, ``valid``, ``test``); the first candidate of each side is
 used.  Get the files from the authors' repository (github wasiahmad/AVATAR) and pass their folder
 as ``data_dir``.
+
+AVATAR-g4g (source ``avatar_g4g``): the function-level GeeksforGeeks pairs of
+``data/g4g_functions.zip`` at the pinned commit (train 2,388 / valid 341 / test 682), same format,
+files ``g4g_functions/<split>.jsonl`` inside the archive.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from typing import Any
 
 from fusionbench.errors import FormatError
 
-__all__ = ["SPLITS", "rows"]
+__all__ = ["G4G_ZIP", "SPLITS", "rows"]
+
+#: The archive of AVATAR-g4g, relative to the repository's ``data/`` folder.
+G4G_ZIP = "g4g_functions.zip"
 
 #: Split name in datasets to the authors' file stem.
 SPLITS = {"train": "train", "validation": "valid", "test": "test"}

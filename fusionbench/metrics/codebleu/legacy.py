@@ -23,9 +23,18 @@ from pathlib import Path
 from fusionbench.cache import cache_root
 from fusionbench.errors import FusionBenchError, MissingFileError
 
-__all__ = ["LEGACY_RUNTIME", "ensure_legacy_env", "legacy_structural_counts"]
+__all__ = ["GRAMMAR_2021", "LEGACY_GRAMMAR_ENV", "LEGACY_RUNTIME", "ensure_legacy_env", "legacy_structural_counts",
+           "official_2021_grammar"]
 
 LEGACY_RUNTIME = "tree_sitter==0.2.0"
+#: Environment variable naming a local copy of the 2021 grammar (a mirror; its sha256 is checked).
+LEGACY_GRAMMAR_ENV = "FUSIONBENCH_LEGACY_GRAMMAR"
+#: The official 2021 grammar: the organisers' repository at its pinned commit, and its sha256.
+GRAMMAR_2021 = {
+    "url": "https://raw.githubusercontent.com/ai-forever/fusion_brain_aij2021/"
+           "aa73ba3042874d44e481d52b5d6c4a4bba457c37/evaluation/C2C_codeBLEU/parser/my-languages.so",
+    "sha256": "66d01dcb2f38f3ff418839a10b856d4a5e2ef38f472c21ad7c6fb4bd14fc307d",
+}
 _READY = ".fusionbench-ready"
 
 
@@ -70,6 +79,20 @@ def ensure_legacy_env() -> Path:
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return _python_in(env)
+
+
+def official_2021_grammar() -> Path:
+    """The official 2021 ``my-languages.so``: ``$FUSIONBENCH_LEGACY_GRAMMAR`` if set, else the cached
+    download, else downloaded now from the pinned commit; the sha256 is checked in every case.
+
+    Raises:
+        FusionBenchError: offline (names the URL and where to place the file) or a sha256 mismatch.
+    """
+    from fusionbench.pinned import fetch_pinned
+
+    local = [os.environ[LEGACY_GRAMMAR_ENV]] if os.environ.get(LEGACY_GRAMMAR_ENV) else []
+    destination = cache_root() / "grammars" / f"fusionbrain-2021-{GRAMMAR_2021['sha256'][:12]}-my-languages.so"
+    return fetch_pinned(GRAMMAR_2021["url"], GRAMMAR_2021["sha256"], destination, local=local)
 
 
 def legacy_structural_counts(

@@ -1,0 +1,138 @@
+"""Hostile candidates end as ``error`` or ``timeout`` for their own item only.
+
+Every attack is followed by a correct candidate in the same sandbox (one worker, so in order):
+that item must still succeed.  Controls run the same attack without bubblewrap
+(``sandbox=False``, the protocol only) where that is safe, to show the attack works there.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import pytest
+
+from fusionbench.metrics.execution import load_tests, run_items
+from tests.c2c_real.conftest import MIRROR, gfg_split, needs_bwrap, needs_mirror
+from tests.c2c_real.helpers import CORRECT, EVEN_ODD, even_odd
+
+pytestmark = [needs_mirror, needs_bwrap]
+
+
+def _run(candidates, *, sandbox=True, timeout_s=3.0):
+    """Each candidate then a correct one; returns (attack statuses, follow-up statuses, outcomes)."""
+    reference = gfg_split("test")[EVEN_ODD][1]
+    predictions = {}
+    for index, candidate in enumerate(candidates):
+        predictions[f"{index}-attack"] = candidate
+        predictions[f"{index}-after"] = CORRECT
+    outcomes = run_items(predictions, dict.fromkeys(predictions, reference), load_tests(MIRROR),
+                         timeout_s=timeout_s, sandbox=sandbox, workers=1)
+    return [o.status for o in outcomes[::2]], [o.status for o in outcomes[1::2]], outcomes
+
+
+def test_reading_host_files_fails_inside_and_works_without_sandbox(tmp_path):
+    secret = MIRROR / "SOURCE.md"  # any host file outside the sandbox's read-only system
+    attack = even_odd(f"open ( '{secret}' ) . read ( )", "return n % 2 == 0")
+    attacks, after, outcomes = _run([attack])
+    assert attacks == ["error"] and after == ["success"]
+    assert "FileNotFoundError" in outcomes[0].error
+    assert _run([attack], sandbox=False)[0] == ["success"]  # control: the file is readable on the host
+
+
+def test_no_network_inside_the_sandbox():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                server.accept()[0].close()
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        attack = even_odd("import socket", f"socket . create_connection ( ( '127.0.0.1' , {port} ) , timeout = 2 )",
+                          "return n % 2 == 0")
+        attacks, after, _ = _run([attack])
+        assert attacks == ["error"] and after == ["success"]
+        assert _run([attack], sandbox=False)[0] == ["success"]  # control: the host's port answers
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+
+
+def _processes() -> int:
+    return sum(1 for name in os.listdir("/proc") if name.isdigit())
+
+
+def test_fork_bomb_infinite_loop_and_huge_output():
+    before = _processes()
+    attacks, after, _ = _run([
+        even_odd("import os", "while True :", "    os . fork ( )"),
+        even_odd("while True :", "    pass"),
+        even_odd("while True :", "    print ( 'x' * 100000 )"),
+        even_odd("x = bytearray ( 10 ** 12 )", "return True"),
+    ])
+    assert attacks[0] in ("error", "timeout")
+    assert attacks[1:] == ["timeout", "error", "error"]
+    assert after == ["success"] * 4
+    assert _processes() <= before + 2  # nothing left running
+
+
+def test_exiting_killing_the_runner_and_deleting_the_script():
+    attacks, after, outcomes = _run([
+        even_odd("import os", "os . _exit ( 0 )"),
+        even_odd("import os", "os . kill ( os . getppid ( ) , 9 )"),
+        even_odd("import os , shutil", "os . remove ( __file__ )", "shutil . rmtree ( '/tmp' , True )",
+                 "raise SystemExit ( 0 )"),
+        even_odd("import os", "os . kill ( - 1 , 9 )"),
+    ])
+    assert attacks == ["error"] * 4
+    assert after == ["success"] * 4
+    assert outcomes[0].error == "no #Results line"
+
+
+@pytest.mark.parametrize("code", [3, 0])
+def test_a_forged_result_line_does_not_pass(code):
+    attacks, _, _ = _run([even_odd("print ( '#Results: ▁ 10, ▁ 10' )", "import os", f"os . _exit ( {code} )")])
+    assert attacks == ["error"]
+
+
+def test_calling_the_scripts_gold_function_does_not_pass():
+    attacks, after, outcomes = _run([even_odd("return f_gold ( n )")])
+    assert attacks == ["error"] and after == ["success"]
+    assert outcomes[0].error == "NameError: name 'f_gold' is not defined"
+
+
+def test_a_sandbox_that_cannot_start_is_one_clear_error(monkeypatch):
+    from fusionbench.errors import SandboxError
+    from fusionbench.isolation import batch
+
+    real = batch._command
+    monkeypatch.setattr(batch, "_command", lambda *a: [real(*a)[0], "--no-such-flag", *real(*a)[1:]])
+    with pytest.raises(SandboxError, match="the batch sandbox did not start"):
+        batch.run_scripts(["print(1)"], timeout_s=2)
+
+
+def test_the_driver_refuses_to_clean_up_outside_its_sandbox():
+    # run without bubblewrap but asking for sandbox clean-up: the driver must refuse, not sweep the host
+    import json
+    import subprocess
+    import sys
+
+    from fusionbench.isolation import batch
+
+    driver = (batch.Path(batch.__file__).with_name("batch_driver.py")).read_text()
+    request = {"script": "print(1)", "timeout": 2, "memory": 2**30, "output": 2**20, "sandboxed": True}
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", driver], input=json.dumps(request) + "\n",
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    assert json.loads(out) == {"status": "refused"}
