@@ -14,7 +14,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) "$(TORCH)"
-	$(PIP) -e ".[test,baselines]"
+	$(PIP) -e ".[test,baselines,lm-eval]"
 	touch $(STAMP)
 
 install: $(STAMP)
