@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     from fusionbench.cli_harness import add_harness_commands
 
     add_harness_commands(subparsers)
+    from fusionbench.cli_integrations import add_integrations_commands
+
+    add_integrations_commands(subparsers)
     return parser
 
 
