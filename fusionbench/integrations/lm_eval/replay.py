@@ -49,6 +49,8 @@ def prediction_folder(path: str | os.PathLike[str]) -> Path:
 class ReplayLM(LM):
     """An lm-eval model whose answers are official predictions read from files."""
 
+    MULTIMODAL = True  # it accepts the image rows (and ignores the pixels)
+
     def __init__(self, predictions: str | None = None, **_: Any) -> None:
         super().__init__()
         if not predictions:
