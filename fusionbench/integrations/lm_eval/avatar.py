@@ -31,6 +31,10 @@ _FALLBACK = re.compile(
     r"""|\*\*=?|//=?|>>=?|<<=?|->|:=|[-+*/%&|^@=<>!]=|[^\s\w]""",
     re.S,
 )
+_CODE_LINE = re.compile(
+    r"(def|class|import|from|async|if|elif|else|for|while|try|except|finally|with|return|print|@|#)\b"
+    r"|[A-Za-z_][\w.]*(\[.*\])?\s*(=|\+=|-=|\*=|/=|\(|,)"
+)
 _FENCE = re.compile(r"```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 
 
@@ -124,8 +128,9 @@ def extract_code(answer: str) -> str:
     """The Python code of a model's answer: the first ```python fence, else the first fence, else the text.
 
     An unclosed fence (an answer cut off by the length limit) counts up to the end of the answer.
-    Text before the first line that starts a definition (``def``, ``class``, ``import``, ``from``,
-    a decorator) is dropped when there is no fence, so a sentence of introduction does not become code.
+    Without a fence, the code runs from the first line that starts a definition (``def``,
+    ``class``, ``import``, ``from``, a decorator) to the first line at the left margin that does
+    not look like code, so sentences before and after it do not become code.
 
     >>> extract_code("Here it is:\\n```python\\ndef f():\\n    pass\\n```\\nDone.")
     'def f():\\n    pass\\n'
@@ -139,5 +144,10 @@ def extract_code(answer: str) -> str:
     lines = answer.splitlines(keepends=True)
     for index, line in enumerate(lines):
         if re.match(r"\s*(def |class |import |from |@|async def )", line):
-            return "".join(lines[index:])
+            kept = lines[index:index + 1]
+            for following in lines[index + 1:]:
+                if following[:1].strip() and not _CODE_LINE.match(following):
+                    break  # prose after the code, at the left margin
+                kept.append(following)
+            return "".join(kept)
     return answer
