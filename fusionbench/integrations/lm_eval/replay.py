@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import lm_eval.models  # noqa: F401 - fills lm-eval's (lazy) model registry first, or only ours would be known
 from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 
