@@ -14,7 +14,7 @@ from fusionbench.errors import FusionBenchError
 
 __all__ = ["KNOWN_TASKS", "run_lm_eval"]
 
-KNOWN_TASKS = ("fusionbench", "fusionbench_c2c", "fusionbench_htr", "fusionbench_zsod", "fusionbench_vqa")
+KNOWN_TASKS = ("fusionbench", "fusionbench_c2c", "fusionbench_htr", "fusionbench_zsod", "fusionbench_vqa", "fusionbench_c2c_exec")
 
 
 def _option(argv: Sequence[str], name: str) -> str | None:
@@ -38,6 +38,9 @@ def check_arguments(argv: Sequence[str]) -> None:
     for name in (t.strip() for t in (tasks or "").split(",")):
         if name.startswith("fusionbench") and name not in KNOWN_TASKS:
             raise FusionBenchError(f"unknown task {name!r}", expected=", ".join(KNOWN_TASKS))
+        if name == "fusionbench_c2c_exec" and "--confirm_run_unsafe_code" not in argv:
+            raise FusionBenchError("fusionbench_c2c_exec runs model-written code (lm-eval's unsafe_code)",
+                                   expected="--confirm_run_unsafe_code")
 
 
 def run_lm_eval(argv: Sequence[str]) -> int:

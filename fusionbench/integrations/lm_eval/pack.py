@@ -12,6 +12,11 @@ reference file's order (zsOD regrouped per image), and score them with fusionben
 accumulator, so that lm-eval's number is exactly ``fusionbench.evaluate``'s on the same
 predictions.  All metrics of one task share one scoring of the whole set (a small cache).
 Per-language metrics of a language without items are NaN.
+
+C2C execution accuracy (``exec_acc``) lives in its own task, ``fusionbench_c2c_exec``, marked
+``unsafe_code: true`` as lm-eval requires of tasks that run model-written code (run it with
+``--confirm_run_unsafe_code``).  It uses ``fusionbench.evaluate``'s ``c2c_execution`` option where
+this fusionbench has it (:func:`execution_available`, the hook) and is NaN with a warning otherwise.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -28,7 +34,9 @@ from fusionbench.integrations.lm_eval import data as _data
 from fusionbench.integrations.lm_eval import prompts as _prompts
 from fusionbench.integrations.lm_eval.parsers import parse_answer
 
-__all__ = ["METRICS", "aggregate", "process_results", "score_records"]
+__all__ = ["EXECUTION_OPTION", "METRICS", "aggregate", "execution_available", "process_results", "score_records"]
+
+LOG = logging.getLogger("fusionbench.lm_eval")
 
 #: lm-eval metric name -> how to read it from the task's TaskScore.
 METRICS: dict[str, dict[str, Callable[[Any], float]]] = {
@@ -57,6 +65,8 @@ METRICS: dict[str, dict[str, Callable[[Any], float]]] = {
         "f1_ru": lambda s: _language(s, "ru"),
     },
 }
+#: The option of ``fusionbench.evaluate`` that adds C2C execution accuracy (issue #11), when present.
+EXECUTION_OPTION = "c2c_execution"
 #: Share of answers that parsed to a non-empty prediction (or said "none" for zsOD), every task.
 PARSED = "parsed"
 
@@ -108,6 +118,13 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, di
     return {name: record for name in (*METRICS[task], PARSED)}
 
 
+def process_results_exec(doc: dict[str, Any], results: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """:func:`process_results` plus the ``exec_acc`` metric (task ``fusionbench_c2c_exec``)."""
+    out = process_results(doc, results)
+    out["exec_acc"] = out[PARSED]
+    return out
+
+
 def _zsod_stats(prediction: Any, reference: Any) -> dict[str, Any]:
     from fusionbench.metrics.zsod import zsod_stats
 
@@ -137,17 +154,30 @@ def official_objects(records: Sequence[dict[str, Any]]) -> tuple[str, dict[str, 
 _CACHE: OrderedDict[str, Any] = OrderedDict()
 
 
-def score_records(records: Sequence[dict[str, Any]]) -> Any:
-    """fusionbench's TaskScore (with per-language parts) of one task's records; cached."""
+def execution_available() -> bool:
+    """Whether this fusionbench can score C2C execution accuracy (``evaluate(..., c2c_execution=True)``)."""
+    from fusionbench.evaluation import OPTION_DEFAULTS
+
+    return EXECUTION_OPTION in OPTION_DEFAULTS
+
+
+def score_records(records: Sequence[dict[str, Any]], *, execution: bool = False) -> Any:
+    """fusionbench's TaskScore (with per-language parts) of one task's records; cached.
+
+    ``execution=True`` (C2C only) scores with ``c2c_execution=True``: it runs every translation
+    against its test script (found as ``fusionbench.evaluate`` finds them, e.g. through
+    ``FUSIONBENCH_C2C_TESTS``), which is why only the ``unsafe_code`` task asks for it.
+    """
     from fusionbench.evaluation import accumulator_for
 
     task, predictions, references = official_objects(records)
-    digest = hashlib.sha256(json.dumps([task, predictions, references], ensure_ascii=False,
+    digest = hashlib.sha256(json.dumps([task, predictions, references, execution], ensure_ascii=False,
                                        sort_keys=False).encode()).hexdigest()
     if digest in _CACHE:
         _CACHE.move_to_end(digest)
         return _CACHE[digest]
-    accumulator = accumulator_for(task, by_language=task != "C2C")
+    options: dict[str, Any] = {EXECUTION_OPTION: True} if execution else {}
+    accumulator = accumulator_for(task, by_language=task != "C2C", **options)
     accumulator.update(predictions, references)
     score = accumulator.compute()
     _CACHE[digest] = score
@@ -162,6 +192,12 @@ def aggregate(metric: str, records: Sequence[dict[str, Any]]) -> float:
         return math.nan
     if metric == PARSED:
         return sum(1 for r in records if r["parsed"]) / len(records)
+    if metric == "exec_acc":
+        if not execution_available():
+            LOG.warning("fusionbench_c2c_exec: this fusionbench has no C2C execution accuracy (%s); "
+                        "exec_acc is NaN", EXECUTION_OPTION)
+            return math.nan
+        return float(score_records(records, execution=True).details["execution"]["accuracy"])
     task = records[0]["task"]
     return float(METRICS[task][metric](score_records(records)))
 
@@ -190,6 +226,7 @@ agg_recall = _aggregation("recall")
 agg_f1_en = _aggregation("f1_en")
 agg_f1_ru = _aggregation("f1_ru")
 agg_parsed = _aggregation(PARSED)
+agg_exec_acc = _aggregation("exec_acc")
 
 
 def load_c2c(**metadata: Any) -> Any:
