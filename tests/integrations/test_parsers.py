@@ -52,6 +52,7 @@ BOXES = [
     ("red car<loc_100><loc_200><loc_300><loc_400>", [[64.0, 96.0, 128.0, 96.0]]),  # Florence-2 /1000
     ("[[0.1, 0.2, 0.5, 0.25]]", [[64.0, 96.0, 320.0, 120.0]]),  # fractions of the image
     ("I think the box is around the middle.", []),
+    ("[[1e999, 0, 5, 5], [NaN, 1, 2, 3], [1, 2, 3, 4]]", [[1, 2, 3, 4]]),  # never a non-finite coordinate
 ]
 
 

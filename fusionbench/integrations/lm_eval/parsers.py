@@ -28,6 +28,7 @@ The replay model (:mod:`.replay`) answers with the official value itself behind
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from typing import Any
@@ -201,6 +202,11 @@ def parse_boxes(text: str, width: float, height: float) -> list[Box]:
     replayed, value = _replayed(text)
     if replayed:
         return value
+    boxes = _parse_boxes(text, width, height)
+    return [box for box in boxes if all(math.isfinite(float(c)) for c in box)]  # "1e999" or NaN: dropped
+
+
+def _parse_boxes(text: str, width: float, height: float) -> list[Box]:
     found = _PALIGEMMA.findall(text)
     if found:
         return [_scaled([float(v) for v in f], 1024, width, height, "yxyx") for f in found]
