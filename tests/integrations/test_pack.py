@@ -136,3 +136,15 @@ def test_task_pack_files_are_package_data() -> None:
     assert {p.name for p in files} >= {"fusionbench.yaml", "fusionbench_c2c.yaml", "fusionbench_htr.yaml",
                                          "fusionbench_zsod.yaml", "fusionbench_vqa.yaml", "utils.py"}
     assert all(p in shipped for p in files)
+
+
+def test_any_load_dataset_source_is_materialised_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUSIONBENCH_CACHE", str(tmp_path / "cache"))
+    rows = build_rows("HTR", {"source": "sample", "split": "validation"})
+    frozen = json.loads((frozen_split("validation") / "true_HTR.json").read_text(encoding="utf-8"))
+    assert [(r["key"], json.loads(r["reference"])) for r in rows] == list(frozen.items())
+    (folder,) = (tmp_path / "cache" / "lm-eval").iterdir()
+    assert rows[0]["data"] == str(folder) and Path(rows[0]["image"]).is_file()
+    vqa = build_rows("VQA", {"source": "sample", "split": "validation"})
+    assert {r["data"] for r in vqa} == {str(folder)}  # one folder for every task of a source
+    assert sorted(p.name for p in (folder / "answers").iterdir()) == ["true_HTR.json", "true_VQA.json"]

@@ -11,6 +11,12 @@ description), so that aggregating them gives the official item order.  A row car
 reference as JSON text (``reference``), the data location and split (so that ``fusionbench
 import lm-eval`` can find the references again), and the image as a path, not pixels, so that
 lm-eval's sample logs stay small; :func:`load_image` opens it when the model asks.
+
+Any source of ``fusionbench.load_dataset`` works too: ``--metadata '{"source": "avatar",
+"source_dir": "MIRROR", "split": "test"}'`` (or ``FUSIONBENCH_LMEVAL_SOURCE`` and
+``FUSIONBENCH_LMEVAL_SOURCE_DIR``) loads the split once, writes it in the challenge layout under
+fusionbench's cache (:func:`materialise`) and reads the rows from there, so that the references
+stay on disk for ``import``, ``verify`` and ``compare``.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ __all__ = ["DATA_ENV", "SPLIT_ENV", "build_rows", "data_location", "load_image",
 
 DATA_ENV = "FUSIONBENCH_LMEVAL_DATA"
 SPLIT_ENV = "FUSIONBENCH_LMEVAL_SPLIT"
+SOURCE_ENV = "FUSIONBENCH_LMEVAL_SOURCE"
+SOURCE_DIR_ENV = "FUSIONBENCH_LMEVAL_SOURCE_DIR"
 
 
 def data_location(metadata: dict[str, Any]) -> tuple[str, str]:
@@ -99,10 +107,51 @@ def _image(inputs: Path, name: str) -> str:
     return str(path)
 
 
+def materialise(source: str, source_dir: str | None, split: str, task: str) -> Path:
+    """A ``fusionbench.load_dataset`` split written once in the challenge layout under the cache.
+
+    One folder per (source, folder, split) holds every task asked for so far; each task is
+    written into a staging folder and moved into place, so a broken source leaves nothing behind.
+    """
+    import hashlib
+    import shutil
+    import tempfile
+
+    from fusionbench.cache import cache_root
+    from fusionbench.data import load_dataset
+    from fusionbench.data.export import _export_task
+
+    where = str(Path(source_dir).resolve()) if source_dir else ""
+    digest = hashlib.sha256(f"{source}\0{where}\0{split}".encode()).hexdigest()[:12]
+    root = cache_root() / "lm-eval" / f"{source}-{split}-{digest}"
+    if (root / "answers" / f"true_{task}.json").is_file() and (root / "input" / task).is_dir():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+    try:
+        rows = load_dataset(task, split, source=source, data_dir=source_dir or None)
+        _export_task(task, rows, staging / "input", staging / "answers")
+        (root / "input").mkdir(exist_ok=True)
+        (root / "answers").mkdir(exist_ok=True)
+        if (root / "input" / task).exists():
+            shutil.rmtree(root / "input" / task)
+        os.replace(staging / "input" / task, root / "input" / task)
+        os.replace(staging / "answers" / f"true_{task}.json", root / "answers" / f"true_{task}.json")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
 def build_rows(task: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The rows of one task (official or config name) for the data the metadata or environment names."""
-    data, split = data_location(metadata or {})
-    return [dict(row) for row in _rows(get_task(task).name, data, split)]
+    metadata = metadata or {}
+    name = get_task(task).name
+    data, split = data_location(metadata)
+    source = metadata.get("source") or os.environ.get(SOURCE_ENV)
+    if source and not metadata.get("data"):
+        source_dir = metadata.get("source_dir") or os.environ.get(SOURCE_DIR_ENV)
+        data = str(materialise(str(source), source_dir, split, name))
+    return [dict(row) for row in _rows(name, data, split)]
 
 
 def load_split(task: str, metadata: dict[str, Any] | None = None) -> Any:
