@@ -78,6 +78,7 @@ def _language(score: Any, language: str) -> float:
 
 # -- row functions ------------------------------------------------------------------------------
 def doc_to_text(doc: dict[str, Any]) -> str:
+    """The row's prompt (:mod:`.prompts`, versioned)."""
     return {"C2C": _prompts.c2c_prompt, "HTR": _prompts.htr_prompt, "VQA": _prompts.vqa_prompt,
             "zsOD": _prompts.zsod_prompt}[doc["task"]](doc)
 
@@ -230,18 +231,22 @@ agg_exec_acc = _aggregation("exec_acc")
 
 
 def load_c2c(**metadata: Any) -> Any:
+    """lm-eval's ``custom_dataset`` for the task (``--metadata`` keys arrive as keyword arguments)."""
     return _data.load_split("C2C", metadata)
 
 
 def load_htr(**metadata: Any) -> Any:
+    """lm-eval's ``custom_dataset`` for the task (``--metadata`` keys arrive as keyword arguments)."""
     return _data.load_split("HTR", metadata)
 
 
 def load_vqa(**metadata: Any) -> Any:
+    """lm-eval's ``custom_dataset`` for the task (``--metadata`` keys arrive as keyword arguments)."""
     return _data.load_split("VQA", metadata)
 
 
 def load_zsod(**metadata: Any) -> Any:
+    """lm-eval's ``custom_dataset`` for the task (``--metadata`` keys arrive as keyword arguments)."""
     return _data.load_split("zsOD", metadata)
 
 
