@@ -145,6 +145,7 @@ def test_missing_file_and_items_answer_empty_with_a_warning(tmp_path: Path) -> N
       "fusionbench_htr"], "no predictions folder here"),
     (["import", "lm-eval", "/nonexistent/out"], "no lm-eval output folder here"),
     (["lm-eval", "--model", "dummy", "--tasks", "fusionbench_c2c_exec"], "--confirm_run_unsafe_code"),
+    (["lm-eval"], "needs lm-eval's --model and --tasks"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
     done = _fusionbench(*args, cwd=tmp_path)

@@ -35,6 +35,10 @@ def check_arguments(argv: Sequence[str]) -> None:
                      "both (see 'fusionbench integrations path lm-eval')",
         )
     tasks = _option(argv, "--tasks")
+    listing = bool(argv) and argv[0] in ("ls", "validate", "-h", "--help")
+    if not listing and "--help" not in argv and "-h" not in argv and not tasks:
+        raise FusionBenchError("fusionbench lm-eval needs lm-eval's --model and --tasks",
+                               expected="e.g. --model hf-multimodal --model_args pretrained=NAME --tasks fusionbench")
     for name in (t.strip() for t in (tasks or "").split(",")):
         if name.startswith("fusionbench") and name not in KNOWN_TASKS:
             raise FusionBenchError(f"unknown task {name!r}", expected=", ".join(KNOWN_TASKS))
