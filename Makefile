@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing $(if $(TORCH),$(TORCH) from $(or $(TORCH_INDEX),pip's configured index),no pinned torch)"
 	$(if $(TORCH),$(PIP) $(if $(TORCH_INDEX),--index-url "$(TORCH_INDEX)") "$(TORCH)")
-	$(PIP) -e ".[test,baselines]"
+	$(PIP) -e ".[test,baselines,lm-eval]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     from fusionbench.cli_view import add_view_commands
 
     add_view_commands(subparsers)
+    from fusionbench.cli_integrations import add_integrations_commands
+
+    add_integrations_commands(subparsers)
     return parser
 
 

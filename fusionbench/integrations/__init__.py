@@ -1,0 +1,1 @@
+"""Bridges between fusionbench and evaluation frameworks (currently lm-evaluation-harness)."""
