@@ -1,7 +1,13 @@
 """Run a submission's entrypoint isolated from everything but its work directory, under limits.
 
 Isolation comes from an existing, audited tool, bubblewrap (``bwrap``): new user, PID, network,
-IPC, UTS and cgroup namespaces (``--unshare-all``: no network at all), a root made of read-only
+IPC, UTS and cgroup namespaces (``--unshare-all``: no network at all), an unprivileged identity
+inside whoever runs the harness (uid/gid 65534, every capability dropped, no new privileges, no
+nested user namespaces: ``--unshare-user --uid --gid --disable-userns --cap-drop ALL``, bwrap >=
+0.8), so that even a harness run as root gives the submission no way to unmount a mask, remount a
+read-only bind or mount a cgroup.  A probe run in the same sandbox checks these locks before the
+entrypoint starts (:func:`verify_locks`) and the run is refused, naming what is missing, rather
+than run with weaker isolation.  The root is made of read-only
 binds of the system directories and the Python environment, a private ``/tmp``, and the work
 directory as the only writable place.  Anything holding answers that happens to lie under a bound
 directory is masked (an empty tmpfs over a folder, ``/dev/null`` over a file).  ``--die-with-parent``
@@ -25,6 +31,7 @@ for it explicitly (``sandbox=False``, ``--no-sandbox``); the record then says ``
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 import resource
@@ -42,9 +49,54 @@ from typing import Any
 from fusionbench.errors import SandboxError
 from fusionbench.isolation.cgroup import RunCgroup
 
-__all__ = ["Limits", "RunOutcome", "bwrap_path", "run_entrypoint"]
+__all__ = ["LOCKS", "SANDBOX_GID", "SANDBOX_UID", "Limits", "RunOutcome", "bwrap_path", "run_entrypoint",
+           "verify_locks"]
 
 GiB = 1024**3
+
+#: The identity of the submission inside the sandbox (``nobody``/``nogroup``): never root.
+SANDBOX_UID = 65534
+SANDBOX_GID = 65534
+
+#: The bwrap flags that take every privilege away from the sandbox, whoever runs the harness.
+HARDENING: tuple[str, ...] = ("--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
+                              "--disable-userns", "--cap-drop", "ALL")
+
+#: The locks the start-up probe checks, each with what it means.
+LOCKS = {
+    "not_root": "the uid and gid inside are not 0",
+    "no_capabilities": "no effective, permitted, inheritable, ambient or bounding capability",
+    "no_new_privs": "no_new_privs is set (setuid binaries give nothing)",
+    "no_nested_userns": "a nested user namespace cannot be created",
+    "no_mount": "nothing can be mounted (tmpfs, cgroup)",
+    "no_remount": "a read-only bind cannot be remounted read-write",
+    "no_umount": "a mask cannot be unmounted",
+}
+
+#: Runs inside the sandbox with the same flags as the entrypoint and prints what it could do.
+_PROBE = r"""
+import ctypes, json, os
+libc = ctypes.CDLL(None, use_errno=True)
+status = {}
+for line in open("/proc/self/status"):
+    key, _, value = line.partition(":")
+    status[key] = value.strip()
+caps = {k: status.get(k, "?") for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
+def refused(rc):
+    return rc != 0
+found = {
+    "uid": os.getuid(), "gid": os.getgid(), "euid": os.geteuid(), "egid": os.getegid(), "capabilities": caps,
+    "not_root": 0 not in (os.getuid(), os.geteuid(), os.getgid(), os.getegid()),
+    "no_capabilities": all(v.strip("0") == "" for v in caps.values()),
+    "no_new_privs": status.get("NoNewPrivs") == "1",
+    "no_mount": refused(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None))
+                and refused(libc.mount(b"cgroup", b"/tmp", b"cgroup", 0, b"pids")),
+    "no_remount": refused(libc.mount(None, b"/usr", None, 32 | 4096, None)),  # MS_REMOUNT | MS_BIND
+    "no_umount": refused(libc.umount2(b"/usr", 2)),  # MNT_DETACH
+    "no_nested_userns": refused(libc.unshare(0x10000000)),  # CLONE_NEWUSER, last: it changes our namespace
+}
+print(json.dumps(found))
+"""
 
 
 def _default_memory() -> int:
@@ -142,6 +194,7 @@ def bwrap_path() -> str | None:
     return path if probe.returncode == 0 else None
 
 
+@functools.lru_cache(maxsize=8)
 def _bwrap_version(path: str) -> str:
     try:
         return subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,
@@ -213,9 +266,10 @@ def _python_paths() -> list[Path]:
     return sorted(p for p in resolved if p != Path("/") and not any(_under(p, s) for s in system))
 
 
-def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Sequence[Path]) -> list[str]:
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
-            "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
+def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Sequence[Path],
+                   readonly: Sequence[Path] = ()) -> list[str]:
+    args = [bwrap, "--unshare-all", *HARDENING, "--die-with-parent", "--new-session", "--proc", "/proc",
+            "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -232,12 +286,61 @@ def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Se
     for path in _python_paths():
         args += ["--ro-bind", str(path), str(path)]
         bound.append(path)
+    for path in readonly:  # extra read-only folders the caller asks for (e.g. a scorer's helpers)
+        args += ["--ro-bind", str(path), str(path)]
+        bound.append(Path(path))
     for path in masked:  # answers that a bound folder would otherwise show
         path = Path(os.path.realpath(path))
         if any(_under(path, b) for b in bound) and path.exists():
             args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
     args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--", *command]
     return args
+
+
+_LOCK_CACHE: dict[tuple[str, ...], dict[str, Any]] = {}
+
+
+def verify_locks(bwrap: str) -> dict[str, Any]:
+    """Run the probe in a sandbox built exactly as the entrypoint's and return what it found.
+
+    The result is cached per process for the same bwrap and flags (the locks do not depend on the
+    work folder).  Returns ``{"uid", "gid", "capabilities", "locks_verified"}``.
+
+    Raises:
+        SandboxError: a lock is not in force (named), or the probe could not run (bwrap too old for
+            ``--disable-userns``, for instance).
+    """
+    key = (bwrap, *HARDENING, str(os.geteuid()))
+    if key in _LOCK_CACHE:
+        return _LOCK_CACHE[key]
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="fusionbench-probe-") as tmp:
+        command = _bwrap_command(bwrap, Path(tmp), [sys.executable, "-I", "-S", "-c", _PROBE], [])
+        probe = None
+        try:
+            probe = subprocess.run(command, capture_output=True, timeout=60, check=False, cwd=tmp,
+                                   env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+            found = json.loads(probe.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
+        except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
+            detail = " ".join(probe.stderr.decode("utf-8", "replace").split())[-300:] if probe else ""
+            raise SandboxError(
+                f"the sandbox's lock probe did not run ({detail or 'no output'})",
+                expected="bubblewrap >= 0.8 (for --disable-userns), or --no-sandbox to run without isolation",
+            ) from None
+    missing = [name for name in LOCKS if found.get(name) is not True]
+    if missing:
+        raise SandboxError(
+            "the sandbox is weaker than required, refusing to run: "
+            + "; ".join(f"{name} ({LOCKS[name]}) is not in force" for name in missing),
+            expected="bubblewrap >= 0.8 honouring --unshare-user --uid --gid --disable-userns --cap-drop ALL, "
+                     "or --no-sandbox to run without isolation",
+        )
+    result = {"uid": found["uid"], "gid": found["gid"], "capabilities": found["capabilities"],
+              "locks_verified": list(LOCKS)}
+    _LOCK_CACHE[key] = result
+    return result
 
 
 def _rlimits(cgroup: RunCgroup | None) -> list[str]:
@@ -343,6 +446,7 @@ def run_entrypoint(
     limits: Limits | None = None,
     sandbox: bool = True,
     masked: Sequence[str | os.PathLike[str]] = (),
+    readonly: Sequence[str | os.PathLike[str]] = (),
     output_dir: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     heartbeat: Callable[[str], None] | None = None,
@@ -356,6 +460,8 @@ def run_entrypoint(
         limits: resource limits (default :class:`Limits`).
         sandbox: ``True`` requires bubblewrap; ``False`` runs a plain process group (recorded).
         masked: paths that must stay invisible inside the sandbox even if a bound folder holds them.
+        readonly: extra folders or files bound read-only at the same path (the system, the Python
+            environment and fusionbench are always bound).
         output_dir: the folder whose total size is capped (default ``workdir/output``).
         env: extra environment variables for the entrypoint (the parent's environment is not passed).
         heartbeat: called every ``heartbeat_every_s`` seconds with a progress line (elapsed time,
@@ -368,7 +474,8 @@ def run_entrypoint(
     work = Path(workdir).resolve()
     watched = Path(output_dir) if output_dir is not None else work / "output"
     command = ["/bin/sh", "-c", entrypoint]
-    isolation: dict[str, Any] = {"mode": "none", "network": "host", "filesystem": "host"}
+    isolation: dict[str, Any] = {"mode": "none", "network": "host", "filesystem": "host", "uid": os.getuid(),
+                                 "gid": os.getgid(), "capabilities": None, "locks_verified": []}
     if sandbox:
         bwrap = bwrap_path()
         if bwrap is None:
@@ -377,10 +484,12 @@ def run_entrypoint(
                 expected="the 'bwrap' command (Debian/Ubuntu: apt-get install bubblewrap), "
                          "or run with --no-sandbox to accept a plain process group without isolation",
             )
-        command = _bwrap_command(bwrap, work, command, [Path(m) for m in masked])
+        locks = verify_locks(bwrap)
+        command = _bwrap_command(bwrap, work, command, [Path(m) for m in masked],
+                                 [Path(r).resolve() for r in readonly])
         isolation = {"mode": "bwrap", "bwrap": _bwrap_version(bwrap), "network": "none",
                      "filesystem": "read-only system and Python environment; writable work directory only",
-                     "namespaces": "user,pid,net,ipc,uts,cgroup"}
+                     "namespaces": "user,pid,net,ipc,uts,cgroup", **locks}
 
     cgroup = RunCgroup.create(memory_bytes=limits.memory_bytes, max_processes=limits.max_processes)
     isolation["cgroup"] = cgroup.describe() if cgroup else None
