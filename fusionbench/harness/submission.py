@@ -68,7 +68,7 @@ def _check_metadata(folder: Path, origin: Path) -> dict[str, Any]:
         raise FormatError("sharing_ratio must be a number in [0, 1]", file=shown, path='$["sharing_ratio"]',
                           found=repr(ratio))
     for reserved in RESERVED:
-        if (folder / reserved).exists():
+        if os.path.lexists(folder / reserved):
             raise SandboxError(f"the submission has its own {reserved!r} entry; the harness provides it",
                                file=str(origin), expected=f"no top-level {reserved!r} file or folder")
     return metadata

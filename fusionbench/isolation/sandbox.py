@@ -37,6 +37,7 @@ import re
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -114,11 +115,14 @@ class Limits:
     wall_time_s: float = 90 * 60
     memory_bytes: int = field(default_factory=_default_memory)
     max_processes: int = 512
-    output_bytes: int = 1 * GiB
+    output_bytes: int = 1 * GiB  # written anywhere in the work folder (sparse files at their apparent size)
     log_bytes: int = 32 * 1024  # kept of stdout and of stderr, each: half from the start, half from the end
+    max_files: int = 100_000  # files and folders the entrypoint may create in the work folder
+    prediction_bytes: int = 64 * 1024**2  # the largest prediction file the harness reads (apparent size)
 
     def __post_init__(self) -> None:
-        for name in ("wall_time_s", "memory_bytes", "max_processes", "output_bytes", "log_bytes"):
+        for name in ("wall_time_s", "memory_bytes", "max_processes", "output_bytes", "log_bytes", "max_files",
+                     "prediction_bytes"):
             if getattr(self, name) <= 0:
                 raise SandboxError(f"limit {name} must be positive, not {getattr(self, name)!r}")
 
@@ -130,8 +134,10 @@ class Limits:
 class RunOutcome:
     """What happened to the entrypoint.
 
-    ``status`` is ``ok`` (exit 0), ``error`` (non-zero exit), ``timeout``, ``memory_limit`` or
-    ``output_limit``; ``flags`` adds facts such as ``process_limit_hit``.
+    ``status`` is ``ok`` (exit 0), ``error`` (non-zero exit), ``timeout``, ``memory_limit``,
+    ``output_limit`` (bytes written in the work folder) or ``file_limit`` (files created there);
+    ``flags`` adds facts such as ``process_limit_hit``, ``file_size_limit_hit`` (a write was cut at
+    the per-file size limit, even if the entrypoint carried on) or ``memory_limit_hit``.
     """
 
     status: str
@@ -383,22 +389,72 @@ def _processes_of(uid: int) -> int:
     return count
 
 
-def _tree_size(path: Path) -> int:
-    total = 0
+@dataclass
+class _Usage:
+    """What a scan of the work folder found: bytes (apparent size or allocated blocks, whichever is
+    larger, so sparse files count in full), entries (files, folders, links), the largest regular
+    file, and whether the scan stopped early at the entry cap."""
+
+    bytes: int = 0
+    files: int = 0
+    largest: int = 0
+    truncated: bool = False
+
+
+def _tree_usage(path: Path, max_entries: int | None = None) -> _Usage:
+    """Scan ``path`` without following links; stop after ``max_entries`` entries (bounded cost)."""
+    usage = _Usage()
     stack = [path]
+    seen = 0
     while stack:
         try:
             entries = list(os.scandir(stack.pop()))
         except OSError:
             continue
         for entry in entries:
+            seen += 1
+            usage.files += 1
+            if max_entries is not None and seen > max_entries:
+                usage.truncated = True
+                return usage
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
-                else:
-                    total += entry.stat(follow_symlinks=False).st_size
+                info = entry.stat(follow_symlinks=False)
             except OSError:
-                pass
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                stack.append(Path(entry.path))
+                continue
+            size = max(info.st_size, info.st_blocks * 512)
+            usage.bytes += size
+            if stat.S_ISREG(info.st_mode):
+                usage.largest = max(usage.largest, info.st_size)
+    return usage
+
+
+def _tree_size(path: Path) -> int:
+    """Bytes under ``path`` (see :func:`_tree_usage`)."""
+    return _tree_usage(path).bytes
+
+
+def _descendants_rss(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants, in bytes (from ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    page = os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            pass
+        stack.extend(children.get(pid, ()))
     return total
 
 
@@ -439,6 +495,15 @@ def _set_subreaper(on: bool) -> bool:
         return False
 
 
+def _usage_status(usage: _Usage, baseline: _Usage, limits: Limits) -> str | None:
+    """``output_limit`` or ``file_limit`` when the work folder grew past a limit, else ``None``."""
+    if usage.bytes - baseline.bytes >= limits.output_bytes:
+        return "output_limit"
+    if usage.truncated or usage.files - baseline.files > limits.max_files:
+        return "file_limit"
+    return None
+
+
 def run_entrypoint(
     entrypoint: str,
     workdir: str | os.PathLike[str],
@@ -462,7 +527,8 @@ def run_entrypoint(
         masked: paths that must stay invisible inside the sandbox even if a bound folder holds them.
         readonly: extra folders or files bound read-only at the same path (the system, the Python
             environment and fusionbench are always bound).
-        output_dir: the folder whose total size is capped (default ``workdir/output``).
+        output_dir: kept for compatibility; the whole work folder is watched (what the entrypoint
+            writes anywhere in it counts against ``limits.output_bytes`` and ``limits.max_files``).
         env: extra environment variables for the entrypoint (the parent's environment is not passed).
         heartbeat: called every ``heartbeat_every_s`` seconds with a progress line (elapsed time,
             size of the output so far) while the entrypoint runs.
@@ -472,7 +538,8 @@ def run_entrypoint(
     """
     limits = limits or Limits()
     work = Path(workdir).resolve()
-    watched = Path(output_dir) if output_dir is not None else work / "output"
+    watched = work
+    baseline = _tree_usage(watched)
     command = ["/bin/sh", "-c", entrypoint]
     isolation: dict[str, Any] = {"mode": "none", "network": "host", "filesystem": "host", "uid": os.getuid(),
                                  "gid": os.getgid(), "capabilities": None, "locks_verified": []}
@@ -506,6 +573,7 @@ def run_entrypoint(
     subreaper = _set_subreaper(True)
     started = time.monotonic()
     status, flags = None, []
+    process = None
     try:
         process = subprocess.Popen(
             command, cwd=work, env=child_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -519,15 +587,21 @@ def run_entrypoint(
         for reader in readers:
             reader.start()
         next_beat = started + heartbeat_every_s
+        next_scan, tree_memory = started, cgroup is None or "memory" not in cgroup.controllers
         while process.poll() is None:
-            if heartbeat is not None and time.monotonic() >= next_beat:
-                next_beat += heartbeat_every_s
-                heartbeat(f"still running: {time.monotonic() - started:.0f} s of {limits.wall_time_s:g} s, "
-                          f"output {_tree_size(watched) / 1024**2:.1f} MiB")
-            if time.monotonic() - started > limits.wall_time_s:
+            now = time.monotonic()
+            if now - started > limits.wall_time_s:
                 status = "timeout"
-            elif _tree_size(watched) >= limits.output_bytes:
-                status = "output_limit"
+            elif now >= next_scan:  # a scan's cost is bounded by the file cap; space them by their cost
+                usage = _tree_usage(watched, baseline.files + limits.max_files + 1)
+                next_scan = time.monotonic() + max(0.05, 10 * (time.monotonic() - now))
+                status = _usage_status(usage, baseline, limits)
+                if status is None and tree_memory and _descendants_rss(process.pid) > limits.memory_bytes:
+                    status = "memory_limit"
+                if heartbeat is not None and now >= next_beat:
+                    next_beat += heartbeat_every_s
+                    heartbeat(f"still running: {now - started:.0f} s of {limits.wall_time_s:g} s, "
+                              f"work folder +{max(0, usage.bytes - baseline.bytes) / 1024**2:.1f} MiB")
             if status:
                 _kill_group(process, cgroup)
                 break
@@ -543,15 +617,28 @@ def run_entrypoint(
         if status is None:
             if cgroup is not None and cgroup.out_of_memory():
                 status = "memory_limit"
-            elif code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ) or _tree_size(watched) >= limits.output_bytes:
+            elif code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ):
                 status = "output_limit"
+            elif (breach := _usage_status(_tree_usage(watched, baseline.files + limits.max_files + 1),
+                                          baseline, limits)) is not None:
+                status = breach
             elif code != 0 and b"MemoryError" in bytes(err_buf.tail + err_buf.head) and not cgroup:
                 status = "memory_limit"
             else:
                 status = "ok" if code == 0 else "error"
         if cgroup is not None and cgroup.process_cap_hit():
             flags.append("process_limit_hit")
+        if _tree_usage(watched, baseline.files + limits.max_files + 1).largest >= limits.output_bytes:
+            flags.append("file_size_limit_hit")  # a file at the per-file limit: a write was cut there
+        if status == "memory_limit" and "memory_limit_hit" not in flags:
+            flags.append("memory_limit_hit")
     finally:
+        if process is not None and process.returncode is None:  # interrupted (a signal, an error): stop it all
+            _kill_group(process, cgroup)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
         if subreaper:
             _set_subreaper(False)
         if cgroup is not None:
