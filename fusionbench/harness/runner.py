@@ -52,12 +52,7 @@ def select_tasks(data: DataSplit, tasks: Sequence[str] | str | None) -> list[str
         return available
     if isinstance(tasks, str):
         tasks = [t for t in tasks.split(",") if t.strip()]
-    wanted = set()
-    for name in tasks:
-        try:
-            wanted.add(get_task(name.strip()).name)
-        except ValueError as exc:
-            raise FusionBenchError(str(exc), expected=", ".join(TASK_ORDER)) from None
+    wanted = {get_task(name.strip()).name for name in tasks}  # an unknown name: UnknownNameError, exit 2
     missing = sorted(wanted - set(available), key=TASK_ORDER.index)
     if missing:
         raise MissingFileError(f"the data has no reference for {', '.join(missing)}", file=str(data.references),

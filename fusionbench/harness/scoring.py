@@ -183,6 +183,9 @@ def _item_stats_isolated(accumulator: Any, predictions_dir: Any, task: str, refe
         code = 0
         try:
             os.close(read_end)
+            import faulthandler
+
+            faulthandler.disable()  # a crash here is reported as the task's reason, not as a traceback
             if budget:
                 resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
             data = pickle.dumps(_item_stats(accumulator, predictions_dir, task, reference, cap))

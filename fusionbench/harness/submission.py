@@ -88,7 +88,11 @@ def stage_submission(source: str | os.PathLike[str], target: str | os.PathLike[s
     origin = Path(source).resolve()
     target = Path(target)
     if origin.is_dir():
-        shutil.copytree(origin, target, symlinks=True)
+        try:
+            shutil.copytree(origin, target, symlinks=True)
+        except (OSError, shutil.Error) as exc:
+            raise SandboxError(f"the submission folder could not be copied ({' '.join(str(exc).split())[:200]})",
+                               file=str(origin)) from None
         kind = "dir"
     elif origin.is_file():
         safe_unpack(origin, target, limits or UnpackLimits())
