@@ -116,14 +116,22 @@ def test_a_crashing_scorer_costs_only_its_task(tmp_path, monkeypatch):
     assert outcomes["VQA"].status == "scored"
 
 
-def test_parsing_memory_is_bounded(tmp_path):
-    """A small file that parses into a huge object is refused by the scoring child's memory cap."""
+@pytest.mark.parametrize("factor", [2, 64])
+def test_parsing_memory_is_bounded(tmp_path, monkeypatch, factor):
+    """Empty lists take ~21 bytes of memory per byte of JSON: over a 2x budget the child runs out of
+    memory and the task is invalid for that reason; with 64x (the control) it parses and fails validation."""
+    import fusionbench.harness.scoring as scoring
+
+    monkeypatch.setattr(scoring, "PARSE_MEMORY_FACTOR", factor)
     predictions = tmp_path / "predictions"
     predictions.mkdir()
-    (predictions / "prediction_HTR.json").write_text('{"a": [' + ",".join(["[]"] * 3_000_000) + "]}")
-    outcomes = score_predictions(predictions, SAMPLE, ["HTR"], max_bytes=1024**2 * 8)
+    (predictions / "prediction_HTR.json").write_text('{"a": [' + ",".join(["[]"] * 1_000_000) + "]}")
+    outcomes = score_predictions(predictions, SAMPLE, ["HTR"], max_bytes=8 * 1024**2)
     assert outcomes["HTR"].status == "invalid"
-    assert "memory" in outcomes["HTR"].reason or "too large" in outcomes["HTR"].reason
+    if factor == 2:
+        assert "memory" in outcomes["HTR"].reason, outcomes["HTR"].reason
+    else:
+        assert "wrong value type" in outcomes["HTR"].reason, outcomes["HTR"].reason
 
 
 def test_oversized_prediction_is_refused_by_its_apparent_size(tmp_path):
