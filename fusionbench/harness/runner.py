@@ -276,6 +276,10 @@ def run_submission(
     selected = select_tasks(split_data, tasks)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if sandbox:  # the sandbox's lock probe runs while the submission and inputs are staged
+        from fusionbench.isolation.sandbox import prefetch_locks
+
+        prefetch_locks()
     with _signals_as_exceptions():
         temp = Path(tempfile.mkdtemp(prefix="fusionbench-run-"))
         staging = None

@@ -187,17 +187,26 @@ def _drain(stream: Any, buffer: _TailBuffer) -> None:
     stream.close()
 
 
+_BWRAP_OK: set[str] = set()
+
+
 def bwrap_path() -> str | None:
-    """The bubblewrap executable, if installed and able to create namespaces here."""
+    """The bubblewrap executable, if installed and able to create namespaces here (a success is
+    remembered for the process)."""
     path = shutil.which("bwrap")
     if path is None:
         return None
+    if path in _BWRAP_OK:
+        return path
     try:
         probe = subprocess.run([path, "--unshare-all", "--ro-bind", "/", "/", "true"],
                                capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return path if probe.returncode == 0 else None
+    if probe.returncode != 0:
+        return None
+    _BWRAP_OK.add(path)
+    return path
 
 
 @functools.lru_cache(maxsize=8)
@@ -304,6 +313,7 @@ def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Se
 
 
 _LOCK_CACHE: dict[tuple[str, ...], dict[str, Any]] = {}
+_LOCK_GUARD = threading.Lock()  # one probe at a time; a second caller waits and takes the cached result
 
 
 def verify_locks(bwrap: str) -> dict[str, Any]:
@@ -316,6 +326,27 @@ def verify_locks(bwrap: str) -> dict[str, Any]:
         SandboxError: a lock is not in force (named), or the probe could not run (bwrap too old for
             ``--disable-userns``, for instance).
     """
+    with _LOCK_GUARD:
+        return _verify_locks(bwrap)
+
+
+def prefetch_locks() -> threading.Thread:
+    """Start :func:`verify_locks` in a background thread (so a caller can stage files meanwhile);
+    a failure is not cached, so the later call in :func:`run_entrypoint` raises it."""
+    def probe() -> None:
+        bwrap = bwrap_path()
+        if bwrap is not None:
+            try:
+                verify_locks(bwrap)
+            except SandboxError:
+                pass
+
+    thread = threading.Thread(target=probe, name="fusionbench-lock-probe", daemon=True)
+    thread.start()
+    return thread
+
+
+def _verify_locks(bwrap: str) -> dict[str, Any]:
     key = (bwrap, *HARDENING, str(os.geteuid()))
     if key in _LOCK_CACHE:
         return _LOCK_CACHE[key]
