@@ -526,6 +526,29 @@ def _set_subreaper(on: bool) -> bool:
         return False
 
 
+#: Read-only folder put on the entrypoint's PYTHONPATH: its sitecustomize notes SIGXFSZ (see there).
+SITE_HOOKS = Path(__file__).resolve().parent / "site_hooks"
+#: Where that hook notes a write cut at the file-size limit (in the work folder; removed after the run).
+LIMIT_LOG_NAME = ".fusionbench-limits"
+
+
+def _noted_file_size_limit(path: Path) -> bool:
+    """Whether the hook noted a SIGXFSZ (a regular file, read without following links); removes it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        noted = stat.S_ISREG(os.fstat(fd).st_mode) and b"SIGXFSZ" in os.read(fd, 64)
+    finally:
+        os.close(fd)
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    return noted
+
+
 def _usage_status(usage: _Usage, baseline: _Usage, limits: Limits) -> str | None:
     """``output_limit`` or ``file_limit`` when the work folder grew past a limit, else ``None``."""
     if usage.bytes - baseline.bytes >= limits.output_bytes:
@@ -599,7 +622,10 @@ def run_entrypoint(
     child_env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": str(work),
                  "TMPDIR": "/tmp" if sandbox else str(work), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                  "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "FUSIONBENCH_SANDBOX": isolation["mode"]}
+    limit_log = work / LIMIT_LOG_NAME
     child_env.update(env or {})
+    child_env.update({"PYTHONPATH": os.pathsep.join(p for p in (str(SITE_HOOKS), child_env.get("PYTHONPATH")) if p),
+                      "FUSIONBENCH_LIMIT_LOG": str(limit_log)})
     out_buf, err_buf = _TailBuffer(limits.log_bytes), _TailBuffer(limits.log_bytes)
     subreaper = _set_subreaper(True)
     started = time.monotonic()
@@ -659,8 +685,9 @@ def run_entrypoint(
                 status = "ok" if code == 0 else "error"
         if cgroup is not None and cgroup.process_cap_hit():
             flags.append("process_limit_hit")
-        if _tree_usage(watched, baseline.files + limits.max_files + 1).largest >= limits.output_bytes:
-            flags.append("file_size_limit_hit")  # a file at the per-file limit: a write was cut there
+        if _tree_usage(watched, baseline.files + limits.max_files + 1).largest >= limits.output_bytes \
+                or _noted_file_size_limit(limit_log):
+            flags.append("file_size_limit_hit")  # a file at the per-file limit, or a SIGXFSZ noted by the hook
         if status == "memory_limit" and "memory_limit_hit" not in flags:
             flags.append("memory_limit_hit")
     finally:

@@ -88,6 +88,25 @@ def test_a_write_cut_at_the_file_size_limit_is_flagged_even_if_the_entrypoint_ca
 
 
 @needs_bwrap
+@pytest.mark.parametrize("how", ["seek", "truncate"])
+def test_a_sparse_write_refused_at_the_file_size_limit_is_flagged(tmp_path, how):
+    outcome = _run(tmp_path, f"""
+    try:
+        with open("output/sparse.bin", "wb") as f:
+            if {how!r} == "seek":
+                f.seek(10 * 1024**3)   # 10 GiB of holes, then one byte: refused by RLIMIT_FSIZE
+                f.write(b"x")
+            else:
+                f.truncate(10 * 1024**3)
+    except OSError as exc:
+        print("carried on after", exc.errno)
+    """)
+    assert outcome.status == "ok" and "carried on after 27" in outcome.stdout["text"], outcome.stderr["text"]
+    assert "file_size_limit_hit" in outcome.flags
+    assert not (tmp_path / "work" / ".fusionbench-limits").exists()
+
+
+@needs_bwrap
 def test_a_small_honest_run_has_no_flags(tmp_path):
     outcome = _run(tmp_path, "open('output/a.txt', 'w').write('hello')\n")
     assert outcome.status == "ok" and outcome.flags == []
