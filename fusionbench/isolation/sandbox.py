@@ -428,11 +428,11 @@ class _Usage:
 
     bytes: int = 0
     files: int = 0
-    largest: int = 0
+    largest: int = 0  # of the regular files modified since ``since_ns`` (all of them by default)
     truncated: bool = False
 
 
-def _tree_usage(path: Path, max_entries: int | None = None) -> _Usage:
+def _tree_usage(path: Path, max_entries: int | None = None, since_ns: int = 0) -> _Usage:
     """Scan ``path`` without following links; stop after ``max_entries`` entries (bounded cost)."""
     usage = _Usage()
     stack = [path]
@@ -457,7 +457,7 @@ def _tree_usage(path: Path, max_entries: int | None = None) -> _Usage:
                 continue
             size = max(info.st_size, info.st_blocks * 512)
             usage.bytes += size
-            if stat.S_ISREG(info.st_mode):
+            if stat.S_ISREG(info.st_mode) and info.st_mtime_ns >= since_ns:
                 usage.largest = max(usage.largest, info.st_size)
     return usage
 
@@ -594,6 +594,7 @@ def run_entrypoint(
     work = Path(workdir).resolve()
     watched = work
     baseline = _tree_usage(watched)
+    started_ns = time.time_ns() - 50_000_000  # file times come from a coarse clock: a small margin
     command = ["/bin/sh", "-c", entrypoint]
     isolation: dict[str, Any] = {"mode": "none", "network": "host", "filesystem": "host", "uid": os.getuid(),
                                  "gid": os.getgid(), "capabilities": None, "locks_verified": []}
@@ -685,7 +686,7 @@ def run_entrypoint(
                 status = "ok" if code == 0 else "error"
         if cgroup is not None and cgroup.process_cap_hit():
             flags.append("process_limit_hit")
-        if _tree_usage(watched, baseline.files + limits.max_files + 1).largest >= limits.output_bytes \
+        if _tree_usage(watched, baseline.files + limits.max_files + 1, started_ns).largest >= limits.output_bytes \
                 or _noted_file_size_limit(limit_log):
             flags.append("file_size_limit_hit")  # a file at the per-file limit, or a SIGXFSZ noted by the hook
         if status == "memory_limit" and "memory_limit_hit" not in flags:

@@ -139,7 +139,7 @@ def _environment_targets() -> list[Path]:
     import sys
 
     return sorted({Path(p) for p in site.getsitepackages() if Path(p).is_dir()} | {Path(sys.prefix)}
-                  | {Path(sys.prefix) / "bin"})
+                  | {Path(sys.prefix) / "bin", Path(sys.base_prefix), Path("/usr"), Path("/usr/lib")})
 
 
 def test_remounting_the_environment_writes_nothing(tmp_path):
