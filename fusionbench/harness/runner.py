@@ -91,9 +91,10 @@ def _copy_prediction(source: Path, target: Path, max_bytes: int) -> str | None:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
             return None
-        if info.st_size > max_bytes:
-            return (f"output/{source.name}: the file is {info.st_size:,} bytes (its apparent size; sparse "
-                    f"files count in full), above the {max_bytes:,}-byte cap on a prediction file")
+        size = max(info.st_size, info.st_blocks * 512)  # sparse files at their apparent size, preallocated at their blocks
+        if size > max_bytes:
+            return (f"output/{source.name}: the file is {size:,} bytes (its apparent size or allocated blocks, "
+                    f"whichever is larger), above the {max_bytes:,}-byte cap on a prediction file")
         with open(target, "wb") as sink:
             copied = 0
             while chunk := handle.read(min(1 << 20, max_bytes + 1 - copied)):

@@ -147,3 +147,21 @@ def test_oversized_prediction_is_refused_by_its_apparent_size(tmp_path):
     assert not (target / "prediction_HTR.json").exists()
     outcomes = score_predictions(target, SAMPLE, ["HTR"])
     assert outcomes["HTR"].status == "invalid" and "apparent size" in outcomes["HTR"].reason
+
+
+def test_a_preallocated_prediction_counts_its_allocated_blocks(tmp_path):
+    """fallocate(KEEP_SIZE) gives a file of 0 bytes that holds 4 MiB of disk: counted at its blocks."""
+    import ctypes
+
+    from fusionbench.harness.runner import _collect_predictions
+
+    output = tmp_path / "output"
+    output.mkdir()
+    with open(output / "prediction_HTR.json", "wb") as handle:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.fallocate(handle.fileno(), 1, ctypes.c_long(0), ctypes.c_long(4 * 1024**2)) != 0:  # KEEP_SIZE
+            pytest.skip("fallocate(KEEP_SIZE) is not supported on this file system")
+    assert (output / "prediction_HTR.json").stat().st_size == 0
+    _collect_predictions(output, ["HTR"], tmp_path / "kept", 1024**2)
+    outcomes = score_predictions(tmp_path / "kept", SAMPLE, ["HTR"])
+    assert outcomes["HTR"].status == "invalid" and "allocated blocks" in outcomes["HTR"].reason

@@ -280,3 +280,37 @@ def test_a_signal_to_the_harness_removes_temp_folders_cgroups_and_staging(tmp_pa
     for path in cgroups - {"found"}:
         for controller in ("pids", "memory", ""):
             assert not (Path("/sys/fs/cgroup") / controller / path.lstrip("/")).exists()
+
+
+@needs_bwrap
+@pytest.mark.parametrize("sandbox", [True, False], ids=["bwrap", "no-sandbox"])
+def test_a_run_whose_submission_leaves_links_and_mode_000_folders_cleans_up_and_records(tmp_path, sandbox):
+    from fusionbench.harness.runner import run_submission
+
+    host = tmp_path / "host" / "file"
+    host.parent.mkdir()
+    host.write_text("keep")
+    os.chmod(host, 0o600)
+    submission = tmp_path / "sub"
+    submission.mkdir()
+    (submission / "metadata.json").write_text(json.dumps({"entrypoint": "python run.py"}))
+    (submission / "run.py").write_text(textwrap.dedent(f"""
+    import json, os
+    os.makedirs("trap/inner")
+    os.symlink({str(host)!r}, "trap/inner/link")
+    os.symlink({str(host.parent)!r}, "trap/dirlink")
+    os.chmod("trap/inner", 0o000)
+    os.chmod("trap", 0o000)
+    os.makedirs("output/sub")
+    names = sorted(os.listdir("input/HTR/images"))
+    json.dump({{n: "" for n in names}}, open("output/prediction_HTR.json", "w"))
+    os.chmod("output/sub", 0o000)
+    print("CWD", os.getcwd())
+    """))
+    record, path = run_submission(submission, data="sample", tasks="HTR", out=tmp_path / "results", sandbox=sandbox,
+                                  limits=SMALL, bootstrap_samples=20)
+    assert record["execution"]["status"] == "ok", record["execution"]["stderr"]["text"]
+    assert record["tasks"]["HTR"]["status"] == "scored" and path.is_file()
+    cwd = record["execution"]["stdout"]["text"].split("CWD", 1)[1].split()[0]
+    assert not os.path.exists(os.path.dirname(cwd))
+    assert host.read_text() == "keep" and host.stat().st_mode & 0o777 == 0o600
