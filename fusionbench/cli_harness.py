@@ -64,7 +64,14 @@ def add_harness_commands(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--time-limit", default="90m", help="wall-time limit, e.g. 90m, 2h, 600 (default: 90m)")
     run.add_argument("--memory", help="memory limit, e.g. 16G (default: 75%% of RAM, at most 16G)")
     run.add_argument("--max-processes", type=int, default=512, help="process-count limit (default: 512)")
-    run.add_argument("--max-output", default="1G", help="output size limit, e.g. 1G (default: 1G)")
+    run.add_argument("--max-output", default="1G",
+                     help="bytes the entrypoint may write anywhere in its work folder, sparse files at their "
+                          "apparent size; also the per-file size limit, e.g. 1G (default: 1G)")
+    run.add_argument("--max-files", type=int, default=100_000,
+                     help="files and folders the entrypoint may create in its work folder (default: 100000)")
+    run.add_argument("--max-prediction", default="64M",
+                     help="largest prediction file read, by apparent size (default: 64M; parsing may use up to "
+                          "32 times this in a separate process)")
     run.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                      help="environment variable for the entrypoint (repeatable; nothing else is passed)")
     run.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap samples (default: 1000)")
@@ -76,6 +83,7 @@ def add_harness_commands(subparsers: argparse._SubParsersAction) -> None:
     verify = subparsers.add_parser("verify", help="re-score a record's saved predictions and confirm it")
     verify.add_argument("record", metavar="RECORD", help="record.json or its run folder")
     verify.add_argument("--data", help="where the data is now, if moved (hashes must still match)")
+    verify.add_argument("--submission", help="the submission folder or zip, to check its files against the record")
     verify.set_defaults(handler=_verify)
 
     compare = subparsers.add_parser("compare", help="paired significance test between two records")
@@ -124,11 +132,22 @@ def render_run(record: dict[str, Any], path: Any) -> str:
              fmt(total)]
     execution = record.get("execution") or {}
     boot = record["bootstrap"]
+    if execution and execution.get("status") != "ok":
+        lines += ["", f"the entrypoint ended with {execution.get('status')} (exit status {execution.get('exit_code')})"
+                  + (f", flags: {', '.join(execution['flags'])}" if execution.get("flags") else "")
+                  + "; last lines of its stderr:"]
+        lines += [f"  | {line}" for line in _tail_lines((execution.get("stderr") or {}).get("text", ""))]
     lines += ["", f"intervals: {boot['method']}, {boot['samples']} samples, seed {boot['seed']}",
               (f"run: {execution.get('status')} (exit status {execution.get('exit_code')}), "
                f"isolation: {record['isolation'].get('mode')}, {record['timings'].get('total_s', 0):.1f} s in all"),
               f"record: {path}"]
     return "\n".join(lines)
+
+
+def _tail_lines(text: str, lines: int = 12, width: int = 200) -> list[str]:
+    """The last ``lines`` non-empty lines of ``text``, each cut to ``width`` characters."""
+    kept = [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
+    return [line if len(line) <= width else line[: width - 3] + "..." for line in kept] or ["(nothing on stderr)"]
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -143,7 +162,8 @@ def _run(args: argparse.Namespace) -> int:
             raise FusionBenchError(f"--env needs KEY=VALUE, not {item!r}")
         env[key] = value
     limit_args: dict[str, Any] = {"wall_time_s": parse_seconds(args.time_limit), "max_processes": args.max_processes,
-                                  "output_bytes": parse_bytes(args.max_output)}
+                                  "output_bytes": parse_bytes(args.max_output), "max_files": args.max_files,
+                                  "prediction_bytes": parse_bytes(args.max_prediction)}
     if args.memory:
         limit_args["memory_bytes"] = parse_bytes(args.memory)
     if args.no_sandbox:
@@ -165,7 +185,7 @@ def _run(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from fusionbench.harness.verify import verify_record
 
-    result = verify_record(args.record, data=args.data)
+    result = verify_record(args.record, data=args.data, submission=args.submission)
     sys.stdout.write(result.summary() + "\n")
     return 0 if result.ok else EXIT_VERIFY_FAILED
 

@@ -15,6 +15,7 @@ __all__ = [
     "KeyMismatchError",
     "MissingFileError",
     "SandboxError",
+    "UnknownNameError",
     "json_path",
 ]
 
@@ -93,3 +94,7 @@ class MissingFileError(FusionBenchError):
 
 class SandboxError(FusionBenchError):
     """A submission could not be run in the sandbox."""
+
+
+class UnknownNameError(FusionBenchError, ValueError):
+    """An unknown task or config name (also a :class:`ValueError`, as it always was)."""

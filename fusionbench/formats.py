@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -84,11 +85,52 @@ class _Checker:
                     raise self.fail("non-numeric box coordinate", (*where, coord_index), "a number", coord)
                 if isinstance(coord, float) and not math.isfinite(coord):
                     raise self.fail("box coordinate is not finite", (*where, coord_index), "a finite number", coord)
+                if isinstance(coord, int) and abs(coord) > MAX_COORDINATE:
+                    raise FormatError("box coordinate is too large", file=self.file,
+                                      path=json_path(*where, coord_index),
+                                      expected=f"a number within +/-{MAX_COORDINATE:.0e}",
+                                      found=f"an integer of {len(str(abs(coord)))} digits")
 
 
 def _check_string_map(check: _Checker, data: Mapping[str, Any], role: Role) -> None:
     for key, value in data.items():
         check.string(value, (key,))
+
+
+#: Python's tokenizer refuses deeper bracket nesting (MAXLEVEL); CodeBLEU's parser crashes far deeper.
+MAX_BRACKET_DEPTH = 200
+#: Integers beyond this cannot become a float (the metric computes in floats).
+MAX_COORDINATE = 10**300
+
+_BRACKETS = re.compile(r"[^()\[\]{}]+")
+
+
+def bracket_depth(code: str) -> int:
+    """The deepest nesting of ``()``, ``[]`` and ``{}`` in ``code`` (string literals not excluded); below
+    :data:`MAX_BRACKET_DEPTH` brackets in all, a cheap upper bound."""
+    if code.count("(") + code.count("[") + code.count("{") <= MAX_BRACKET_DEPTH:
+        return min(MAX_BRACKET_DEPTH, code.count("(") + code.count("[") + code.count("{"))
+    depth = deepest = 0
+    for char in _BRACKETS.sub("", code):
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def _check_c2c(check: _Checker, data: Mapping[str, Any], role: Role) -> None:
+    _check_string_map(check, data, role)
+    if role != "prediction":
+        return
+    for key, value in data.items():
+        if bracket_depth(value) > MAX_BRACKET_DEPTH:
+            raise FormatError(
+                f"code nested {bracket_depth(value):,} brackets deep; Python itself refuses more than "
+                f"{MAX_BRACKET_DEPTH} and the CodeBLEU parser cannot score it",
+                file=check.file, path=json_path(key), expected=f"at most {MAX_BRACKET_DEPTH} nested brackets",
+            )
 
 
 def _check_zsod(check: _Checker, data: Mapping[str, Any], role: Role) -> None:
@@ -139,7 +181,7 @@ def _check_vqa(check: _Checker, data: Mapping[str, Any], role: Role) -> None:
 
 
 _VALIDATORS: dict[str, Callable[[_Checker, Mapping[str, Any], Role], None]] = {
-    "C2C": _check_string_map,
+    "C2C": _check_c2c,
     "HTR": _check_string_map,
     "zsOD": _check_zsod,
     "VQA": _check_vqa,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,9 @@ def read_json_object(path: str | os.PathLike[str], *, max_bytes: int | None = No
         raise FormatError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", file=str(file)
         ) from None
+    except ValueError as exc:  # Python's cap on the digits of an integer (sys.get_int_max_str_digits)
+        raise FormatError(f"a number is too long to read ({' '.join(str(exc).split(';')[0].split())})",
+                          file=str(file)) from None
     except RecursionError:
         raise FormatError("JSON nested too deeply", file=str(file)) from None
     if not isinstance(value, dict):
@@ -132,6 +136,13 @@ def read_json_object(path: str | os.PathLike[str], *, max_bytes: int | None = No
             "the top level must be a JSON object", file=str(file), path="$",
             expected="an object keyed by item id", found=type(value).__name__,
         )
+    if _ESCAPED_SURROGATE.search(raw):  # only a \uD800-\uDFFF escape can make one: look closer
+        located = _find_surrogate(value)
+        if located is not None:
+            raise FormatError(
+                "a lone UTF-16 surrogate escape (not a Unicode character; it cannot be written as UTF-8)",
+                file=str(file), path=json_path(*located),
+            )
     return value
 
 
@@ -163,6 +174,35 @@ def make_staging_dir(prefix: str, parent: str | os.PathLike[str] | None = None) 
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     os.chmod(path, 0o777 & ~current_umask())
     return path
+
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _find_surrogate(value: Any) -> tuple[Any, ...] | None:
+    """The JSON path of the first key or string holding a lone surrogate (iterative: no recursion)."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if _has_surrogate(item):
+                return path
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if _has_surrogate(key):
+                    return (*path, key.encode("utf-8", "backslashreplace").decode("utf-8"))
+                stack.append(((*path, key), child))
+        elif isinstance(item, list):
+            stack.extend(((*path, index), child) for index, child in enumerate(item))
+    return None
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

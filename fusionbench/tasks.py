@@ -60,5 +60,8 @@ def get_task(name: str) -> TaskSpec:
     for spec in TASKS.values():
         if wanted in {spec.name.lower(), spec.config, *(a.lower() for a in spec.aliases)}:
             return spec
+    from fusionbench.errors import UnknownNameError
+
     valid = ", ".join(TASK_ORDER)
-    raise ValueError(f"unknown task {name!r}; expected one of {valid}")
+    configs = ", ".join(spec.config for spec in TASKS.values())
+    raise UnknownNameError(f"unknown task {name!r}", expected=f"one of {valid} (or the configs {configs})")

@@ -167,11 +167,20 @@ def compare_records(
         if refs_a.get(task) != refs_b.get(task):
             raise FusionBenchError(f"{task}: the records were scored against different references",
                                    file=str(path_b), path=f'$["dataset"]["references_sha256"]["{task}"]')
-    from fusionbench.harness.datasource import resolve_data
+    from fusionbench.harness.datasource import hash_file, resolve_data
 
-    references = resolve_data(record_a["dataset"]["location"], record_a["dataset"]["split"]).references
-    outcomes_a = score_predictions(path_a.parent / PREDICTIONS_DIR, references, common, record_a["options"])
-    outcomes_b = score_predictions(path_b.parent / PREDICTIONS_DIR, references, common, record_b["options"])
+    split = resolve_data(record_a["dataset"]["location"], record_a["dataset"]["split"])
+    actual = {task: hash_file(split.reference_file(task)) for task in common}  # re-resolved, not trusted
+    for task in common:
+        if actual[task] != refs_a.get(task):
+            raise FusionBenchError(f"{task}: the references found now differ from those the records were scored "
+                                   "against", file=str(split.references),
+                                   expected=f"sha256 {refs_a.get(task)}", found=f"sha256 {actual[task]}")
+    references = split.references
+    outcomes_a = score_predictions(path_a.parent / PREDICTIONS_DIR, references, common, record_a["options"],
+                                   max_bytes=(record_a.get("limits") or {}).get("prediction_bytes"))
+    outcomes_b = score_predictions(path_b.parent / PREDICTIONS_DIR, references, common, record_b["options"],
+                                   max_bytes=(record_b.get("limits") or {}).get("prediction_bytes"))
     rows: dict[str, dict[str, float | None]] = {}
     all_deltas = []
     tail = (1 - level) / 2 * 100

@@ -13,21 +13,24 @@ The order of events is the guarantee:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fusionbench.errors import MissingFileError
+from fusionbench.errors import FusionBenchError, MissingFileError
 from fusionbench.harness.datasource import DataSplit, resolve_data
 from fusionbench.harness.record import PREDICTIONS_DIR, RECORD_NAME, SCHEMA, environment, now
 from fusionbench.isolation.sandbox import Limits, RunOutcome, run_entrypoint
-from fusionbench.harness.scoring import TaskOutcome, bootstrap_intervals, predictions_in, score_predictions
+from fusionbench.harness.scoring import REFUSED_NAME, TaskOutcome, bootstrap_intervals, score_predictions
+from fusionbench.isolation.cleanup import remove_tree
 from fusionbench.harness.submission import Submission, stage_submission
 from fusionbench.jsonio import make_staging_dir, write_json_atomic
 from fusionbench.metrics.integral import integral_score
@@ -49,7 +52,7 @@ def select_tasks(data: DataSplit, tasks: Sequence[str] | str | None) -> list[str
         return available
     if isinstance(tasks, str):
         tasks = [t for t in tasks.split(",") if t.strip()]
-    wanted = {get_task(t.strip()).name for t in tasks}
+    wanted = {get_task(name.strip()).name for name in tasks}  # an unknown name: UnknownNameError, exit 2
     missing = sorted(wanted - set(available), key=TASK_ORDER.index)
     if missing:
         raise MissingFileError(f"the data has no reference for {', '.join(missing)}", file=str(data.references),
@@ -77,43 +80,98 @@ def _copy_inputs(data: DataSplit, tasks: Sequence[str], target: Path) -> None:
         shutil.copytree(source, target / task, symlinks=False)
 
 
-def _collect_predictions(output: Path, tasks: Sequence[str], target: Path) -> None:
-    """Copy the official prediction files (regular files only: no links out) out of ``output``."""
+def _copy_prediction(source: Path, target: Path, max_bytes: int) -> str | None:
+    """Copy one prediction file (a regular file, not a link) of at most ``max_bytes``; the reason
+    it was refused otherwise (``None``: copied or absent)."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:  # a link (ELOOP), gone, unreadable: as if not written
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        size = max(info.st_size, info.st_blocks * 512)  # sparse files at their apparent size, preallocated at their blocks
+        if size > max_bytes:
+            return (f"output/{source.name}: the file is {size:,} bytes (its apparent size or allocated blocks, "
+                    f"whichever is larger), above the {max_bytes:,}-byte cap on a prediction file")
+        with open(target, "wb") as sink:
+            copied = 0
+            while chunk := handle.read(min(1 << 20, max_bytes + 1 - copied)):
+                copied += len(chunk)
+                if copied > max_bytes:
+                    break
+                sink.write(chunk)
+    if copied > max_bytes:  # grew while we read (cannot happen once the tree is dead, but be sure)
+        target.unlink()
+        return f"output/{source.name}: the file is larger than the {max_bytes:,}-byte cap on a prediction file"
+    return None
+
+
+def _collect_predictions(output: Path, tasks: Sequence[str], target: Path, max_bytes: int) -> None:
+    """Copy the official prediction files out of ``output`` (regular files of at most ``max_bytes``,
+    no links); what is refused is listed, with its reason, in ``refused.json`` beside them."""
     target.mkdir(parents=True)
-    for path in predictions_in(output, tasks) if output.is_dir() and not output.is_symlink() else []:
-        if path.is_symlink() or not path.is_file():
-            continue
-        shutil.copyfile(path, target / path.name, follow_symlinks=False)
+    refused: dict[str, str] = {}
+    if output.is_dir() and not output.is_symlink():
+        for task in tasks:
+            names = [n for n in get_task(task).prediction_files if os.path.lexists(output / n)]
+            if len(names) > 1:
+                refused[task] = f"output: both {names[0]} and {names[1]} exist; keep only one"
+            elif names:
+                reason = _copy_prediction(output / names[0], target / names[0], max_bytes)
+                if reason:
+                    refused[task] = reason
+    if refused:
+        write_json_atomic(target / REFUSED_NAME, refused)
 
 
 def _remove_tree(path: Path) -> None:
-    def retry(function: Any, name: str, _: Any) -> None:
-        try:
-            os.chmod(os.path.dirname(name), 0o700)
-            os.chmod(name, 0o700)
-            function(name)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=retry)
+    """Remove ``path`` without following links, whatever modes were left (see :mod:`~fusionbench.isolation.cleanup`)."""
+    try:
+        remove_tree(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def results_folder(out: str | os.PathLike[str], name: str, split: str, sha256: str) -> Path:
-    """``OUT/<name>-<split>-<hash prefix>``: the same submission on the same split lands in one place."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "submission"
-    return Path(out) / f"{safe}-{split}-{sha256[:10]}"
+    """``OUT/<name>-<split>-<key prefix>``, where ``sha256`` is the run key (:func:`run_key`)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:80] or "submission"
+    return Path(out) / f"{safe}-{split}-{sha256[:12]}"
 
 
-def _publish(staging: Path, final: Path) -> None:
-    """Replace ``final`` with ``staging`` (same file system) so readers never see half a result."""
+#: What the run key (and so the results folder) covers: everything that can change a result.
+KEY_COVERS = ("submission.sha256", "dataset", "tasks_run", "options", "limits")
+
+
+def run_key(submission_sha256: str, dataset: Mapping[str, Any], tasks: Sequence[str], options: Mapping[str, Any],
+            limits: Mapping[str, Any] | None) -> str:
+    """SHA-256 over the submission's hash, the data's identity (source, location, split, input and
+    reference hashes), the tasks, the scoring options and the limits."""
+    import hashlib
+    import json
+
+    blob = json.dumps({"submission": submission_sha256, "dataset": dataset, "tasks": list(tasks),
+                       "options": dict(options), "limits": limits}, sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+def _publish(staging: Path, final: Path) -> Path:
+    """Move ``staging`` to ``final`` (same file system, atomic), never over an existing record: an
+    identical re-run lands beside it as ``final-2``, ``final-3``...  Returns where it landed."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.replace(final, old)
-    os.replace(staging, final)
-    if old is not None:
-        _remove_tree(old)
+    for attempt in range(1, 10_000):
+        target = final if attempt == 1 else final.with_name(f"{final.name}-{attempt}")
+        if os.path.lexists(target):
+            continue
+        try:
+            os.rename(staging, target)  # fails on an existing non-empty folder; never replaces a record
+        except OSError:
+            if os.path.lexists(target):
+                continue
+            raise
+        return target
+    raise FusionBenchError("too many runs with the same key", file=str(final))
 
 
 def _task_section(outcomes: Mapping[str, TaskOutcome], intervals: Mapping[str, Any]) -> dict[str, Any]:
@@ -130,14 +188,15 @@ def _finish(
     *, data: DataSplit, tasks: list[str], staging: Path, final: Path, submission: dict[str, Any],
     execution: dict[str, Any] | None, isolation: dict[str, Any], limits: dict[str, Any] | None,
     options: Mapping[str, Any], samples: int, seed: int, timings: dict[str, float], log: Log, started: float,
-    shown_as: str,
+    shown_as: str, dataset: dict[str, Any] | None = None, key: str | None = None,
 ) -> tuple[dict[str, Any], Path]:
     from fusionbench import __version__
 
     log("scoring predictions")
     tick = time.monotonic()
+    max_bytes = (limits or {}).get("prediction_bytes")
     outcomes = score_predictions(staging / PREDICTIONS_DIR, data.references, tasks, options,
-                                 shown_as=shown_as)
+                                 shown_as=shown_as, max_bytes=max_bytes)
     timings["score_s"] = round(time.monotonic() - tick, 3)
     tick = time.monotonic()
     intervals = bootstrap_intervals(outcomes, samples=samples, seed=seed)
@@ -152,7 +211,7 @@ def _finish(
         "schema": SCHEMA,
         "fusionbench_version": __version__,
         "submission": submission,
-        "dataset": data.identity(tasks),
+        "dataset": dataset if dataset is not None else data.identity(tasks),
         "tasks_run": tasks,
         "options": dict(options),
         "tasks": _task_section(outcomes, intervals),
@@ -165,9 +224,10 @@ def _finish(
         "environment": environment(),
         "created_at": now(),
         "timings": timings,
+        "record_key": {"sha256": key, "covers": list(KEY_COVERS)} if key else None,
     }
     write_json_atomic(staging / RECORD_NAME, record)
-    _publish(staging, final)
+    final = _publish(staging, final)
     return record, final / RECORD_NAME
 
 
@@ -217,40 +277,80 @@ def run_submission(
     selected = select_tasks(split_data, tasks)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix="fusionbench-run-"))
-    staging = make_staging_dir(".staging-", out)
-    try:
-        timings: dict[str, float] = {}
-        log("checking and staging the submission")
-        work = temp / "work"
-        staged: Submission = stage_submission(submission, work)
-        log(f"copying the {split} inputs of {', '.join(selected)} (no answers)")
-        _copy_inputs(split_data, selected, work / "input")
-        (work / "output").mkdir()
-        if os.geteuid() == 0:
-            os.chmod(temp, 0o711)
-        timings["prepare_s"] = round(time.monotonic() - started, 3)
-        mode = "bubblewrap sandbox" if sandbox else "NO sandbox (plain process group)"
-        log(f"running {staged.entrypoint!r} in a {mode}, wall-time limit {limits.wall_time_s:g} s")
-        outcome: RunOutcome = run_entrypoint(staged.entrypoint, work, limits=limits, sandbox=sandbox,
-                                             masked=_masked_paths(split_data), env=env, heartbeat=log)
-        timings["run_s"] = outcome.wall_s
-        log(f"entrypoint finished: {outcome.status} (exit status {outcome.exit_code}) after {outcome.wall_s:.1f} s")
-        _collect_predictions(work / "output", selected, staging / PREDICTIONS_DIR)
-        _remove_tree(temp)
-        execution = {"status": outcome.status, "exit_code": outcome.exit_code, "flags": outcome.flags,
-                     "stdout": outcome.stdout, "stderr": outcome.stderr}
-        final = results_folder(out, staged.name, split, staged.sha256)
-        return _finish(data=split_data, tasks=selected, staging=staging, final=final,
-                       submission=staged.describe(), execution=execution, isolation=outcome.isolation,
-                       limits=limits.to_dict(), options=options, samples=bootstrap_samples, seed=seed,
-                       timings=timings, log=log, started=started, shown_as="output")
-    except BaseException:
-        _remove_tree(staging)
-        raise
-    finally:
-        if temp.exists():
+    if sandbox:  # the sandbox's lock probe runs while the submission and inputs are staged
+        from fusionbench.isolation.sandbox import prefetch_locks
+
+        prefetch_locks()
+    with _signals_as_exceptions():
+        temp = Path(tempfile.mkdtemp(prefix="fusionbench-run-"))
+        staging = None
+        try:
+            staging = make_staging_dir(".staging-", out)
+            return _run_staged(submission, split_data, selected, temp, staging, out, limits=limits,
+                               sandbox=sandbox, options=options, samples=bootstrap_samples, seed=seed, env=env,
+                               log=log, started=started)
+        except BaseException:
+            if staging is not None:
+                _remove_tree(staging)
+            raise
+        finally:
             _remove_tree(temp)
+
+
+def _run_staged(submission: str | os.PathLike[str], split_data: DataSplit, selected: list[str], temp: Path,
+                staging: Path, out: Path, *, limits: Limits, sandbox: bool, options: dict[str, Any], samples: int,
+                seed: int, env: Mapping[str, str] | None, log: Log, started: float) -> tuple[dict[str, Any], Path]:
+    split = split_data.split
+    timings: dict[str, float] = {}
+    log("checking and staging the submission")
+    work = temp / "work"
+    staged: Submission = stage_submission(submission, work)
+    log(f"copying the {split} inputs of {', '.join(selected)} (no answers)")
+    _copy_inputs(split_data, selected, work / "input")
+    (work / "output").mkdir()
+    if os.geteuid() == 0:
+        os.chmod(temp, 0o711)
+    dataset = split_data.identity(selected)
+    key = run_key(staged.sha256, dataset, selected, options, limits.to_dict())
+    timings["prepare_s"] = round(time.monotonic() - started, 3)
+    mode = "bubblewrap sandbox" if sandbox else "NO sandbox (plain process group)"
+    log(f"running {staged.entrypoint!r} in a {mode}, wall-time limit {limits.wall_time_s:g} s")
+    outcome: RunOutcome = run_entrypoint(staged.entrypoint, work, limits=limits, sandbox=sandbox,
+                                         masked=_masked_paths(split_data), env=env, heartbeat=log)
+    timings["run_s"] = outcome.wall_s
+    log(f"entrypoint finished: {outcome.status} (exit status {outcome.exit_code}) after {outcome.wall_s:.1f} s")
+    _collect_predictions(work / "output", selected, staging / PREDICTIONS_DIR, limits.prediction_bytes)
+    _remove_tree(temp)
+    execution = {"status": outcome.status, "exit_code": outcome.exit_code, "flags": outcome.flags,
+                 "stdout": outcome.stdout, "stderr": outcome.stderr}
+    final = results_folder(out, staged.name, split, key)
+    return _finish(data=split_data, tasks=selected, staging=staging, final=final,
+                   submission=staged.describe(), execution=execution, isolation=outcome.isolation,
+                   limits=limits.to_dict(), options=options, samples=samples, seed=seed,
+                   timings=timings, log=log, started=started, shown_as="output", dataset=dataset, key=key)
+
+
+@contextlib.contextmanager
+def _signals_as_exceptions() -> Iterator[None]:
+    """While a run is under way, SIGTERM and SIGHUP raise :class:`SystemExit` (as SIGINT raises
+    :class:`KeyboardInterrupt`), so that the temporary folders, the cgroup and the staging area are
+    removed before the process ends.  Only in the main thread (elsewhere signals cannot be caught)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(number: int, _: Any) -> None:
+        raise SystemExit(128 + number)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _callable_identity(functions: Mapping[str, Callable[..., Any]]) -> tuple[str, str]:
@@ -318,8 +418,11 @@ def run_callables(
         submission = {"name": name or default_name, "origin": "python callables", "kind": "callables",
                       "sha256": sha, "files": None, "bytes": None, "entrypoint": None, "image": None,
                       "metadata": {}}
-        final = results_folder(out, name or default_name, split, sha)
+        dataset = split_data.identity(selected)
+        key = run_key(sha, dataset, selected, options, None)
+        final = results_folder(out, name or default_name, split, key)
         return _finish(data=split_data, tasks=selected, staging=staging, final=final, submission=submission,
+                       dataset=dataset, key=key,
                        execution=execution, isolation={"mode": "in-process"}, limits=None, options=options,
                        samples=bootstrap_samples, seed=seed, timings=timings, log=log, started=started,
                        shown_as=PREDICTIONS_DIR)

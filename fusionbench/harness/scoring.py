@@ -3,6 +3,14 @@
 Unlike :func:`fusionbench.evaluate`, a broken task does not stop the others: a missing or invalid
 prediction file scores 0 and its reason is kept.  The numbers are the same as ``evaluate``'s
 (both aggregate the same per-item statistics through the task's accumulator).
+
+Prediction files come from untrusted code, so each task's file is read, validated and turned into
+per-item statistics in a forked child process (Linux): the file is refused above
+``max_bytes`` (:data:`PREDICTION_MAX_BYTES` by default, its apparent size, so a sparse file counts
+in full), the child's address space may grow by at most :data:`PARSE_MEMORY_FACTOR` times that cap
+beyond the harness's own, and whatever goes wrong in it (a parser that runs out of memory, a
+scorer that crashes on a pathological input, an exception anywhere) makes that one task
+``invalid`` with a one-line reason.  Only the per-item statistics come back to the harness.
 """
 
 from __future__ import annotations
@@ -19,7 +27,23 @@ from fusionbench.formats import find_task_file, read_task_file
 from fusionbench.metrics.accumulator import ItemStats
 from fusionbench.metrics.result import TaskScore, round3
 
-__all__ = ["TaskOutcome", "bootstrap_intervals", "score_predictions"]
+__all__ = ["PARSE_MEMORY_FACTOR", "PREDICTION_MAX_BYTES", "REFUSED_NAME", "TaskOutcome", "bootstrap_intervals",
+           "one_line", "score_predictions"]
+
+#: The largest prediction file scored (apparent size); official files are a few MB.
+PREDICTION_MAX_BYTES = 64 * 1024**2
+#: The scoring child may grow by this many times the file cap (parsed JSON takes ~10-30x its bytes).
+PARSE_MEMORY_FACTOR = 32
+#: Written by the harness beside the kept predictions: ``{task: reason}`` for files it refused to copy.
+REFUSED_NAME = "refused.json"
+#: Longest reason kept in a record.
+REASON_CHARS = 600
+
+
+def one_line(text: str, limit: int = REASON_CHARS) -> str:
+    """``text`` on one line, at most ``limit`` characters, encodable as UTF-8 (lone surrogates escaped)."""
+    text = " ".join(str(text).split()).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
@@ -62,40 +86,134 @@ def score_predictions(
     options: Mapping[str, Any] | None = None,
     *,
     shown_as: str | None = None,
+    max_bytes: int | None = None,
 ) -> dict[str, TaskOutcome]:
     """Score every task in ``tasks``; a task whose prediction is missing or invalid scores 0.
 
     Reference problems are not the submission's fault and raise :class:`FusionBenchError`.
     ``shown_as`` replaces ``predictions_dir`` in the recorded reasons (e.g. ``"output"``, the
-    folder the submission wrote, rather than a temporary copy).
+    folder the submission wrote, rather than a temporary copy).  ``max_bytes`` caps each
+    prediction file (default :data:`PREDICTION_MAX_BYTES`).  A ``refused.json`` in
+    ``predictions_dir`` (written by the harness) gives the reasons of files it did not keep.
     """
+    from fusionbench.formats import find_task_file as find
     from fusionbench.harness.datasource import hash_file
+    from fusionbench.jsonio import read_json_object
 
     options = dict(options or {})
+    cap = PREDICTION_MAX_BYTES if max_bytes is None else max_bytes
+    refused: dict[str, Any] = {}
+    if (Path(predictions_dir) / REFUSED_NAME).is_file():
+        refused = read_json_object(Path(predictions_dir) / REFUSED_NAME)
     outcomes: dict[str, TaskOutcome] = {}
+
+    def shown(text: str) -> str:
+        text = one_line(text)
+        return text.replace(str(Path(predictions_dir)), shown_as) if shown_as is not None else text
+
     for task in tasks:
         _, reference = read_task_file(references_dir, task, "reference")
-        found = find_task_file(predictions_dir, task, "prediction")
+        if task in refused:
+            outcomes[task] = TaskOutcome(task, "invalid", reason=one_line(refused[task]))
+            continue
+        try:
+            found = find(predictions_dir, task, "prediction")
+        except FusionBenchError as exc:  # both names of one task, e.g. prediction_OD.json and prediction_zsOD.json
+            outcomes[task] = TaskOutcome(task, "invalid", reason=shown(str(exc)))
+            continue
         if found is None:
             outcomes[task] = TaskOutcome(task, "missing", reason=f"no prediction_{task}.json was written")
             continue
         sha = hash_file(found)
         accumulator = accumulator_for(task, **options)
-        try:
-            _, prediction = read_task_file(predictions_dir, task, "prediction")
-            items = list(accumulator.item_stats(prediction, reference))
-        except FusionBenchError as exc:
-            reason = " ".join(str(exc).split())
-            if shown_as is not None:
-                reason = reason.replace(str(Path(predictions_dir)), shown_as)
-            outcomes[task] = TaskOutcome(task, "invalid", reason=reason, prediction_sha256=sha)
+        kind, payload = _item_stats_isolated(accumulator, predictions_dir, task, reference, cap)
+        if kind != "items":
+            outcomes[task] = TaskOutcome(task, "invalid", reason=shown(payload), prediction_sha256=sha)
             continue
+        items = payload
         accumulator.add(items)
         score = accumulator.compute()
         outcomes[task] = TaskOutcome(task, "scored", score=score, items=items,
                                      aggregate=lambda stats, acc=accumulator: acc.aggregate(stats).score,
                                      prediction_sha256=sha)
     return outcomes
+
+
+def _item_stats(accumulator: Any, predictions_dir: Any, task: str, reference: Any, cap: int) -> tuple[str, Any]:
+    """Read, validate and turn one prediction file into per-item statistics: ``("items", list)`` or
+    ``("invalid", reason)``."""
+    try:
+        _, prediction = read_task_file(predictions_dir, task, "prediction", max_bytes=cap)
+        return "items", list(accumulator.item_stats(prediction, reference))
+    except FusionBenchError as exc:
+        return "invalid", str(exc)
+    except MemoryError:
+        return "invalid", (f"prediction_{task}.json needs more memory to parse and score than allowed "
+                           f"({PARSE_MEMORY_FACTOR} x the {cap:,}-byte file cap)")
+    except RecursionError:
+        return "invalid", f"prediction_{task}.json is nested too deeply to score"
+    except Exception as exc:  # noqa: BLE001 - whatever a hostile file triggers costs only its own task
+        return "invalid", f"prediction_{task}.json could not be scored: {type(exc).__name__}: {exc}"
+
+
+def _address_space() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _item_stats_isolated(accumulator: Any, predictions_dir: Any, task: str, reference: Any,
+                         cap: int) -> tuple[str, Any]:
+    """:func:`_item_stats` in a forked child under an address-space limit; a crash there (a signal,
+    an exit) becomes ``("invalid", reason)``.  Without ``fork`` it runs in this process."""
+    import pickle
+    import resource
+    import signal
+
+    if not hasattr(os, "fork"):
+        return _item_stats(accumulator, predictions_dir, task, reference, cap)
+    budget = _address_space() + PARSE_MEMORY_FACTOR * cap
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, exit without running the parent's clean-up handlers
+        code = 0
+        try:
+            os.close(read_end)
+            import faulthandler
+
+            faulthandler.disable()  # a crash here is reported as the task's reason, not as a traceback
+            if budget:
+                resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+            data = pickle.dumps(_item_stats(accumulator, predictions_dir, task, reference, cap))
+            with os.fdopen(write_end, "wb") as sink:
+                sink.write(data)
+        except BaseException:  # noqa: BLE001
+            code = 70
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks = []
+    with os.fdopen(read_end, "rb") as source:
+        while chunk := source.read(1 << 20):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
+        return pickle.loads(b"".join(chunks))
+    if os.WIFSIGNALED(status):
+        signal_number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(signal_number).name
+        except ValueError:
+            name = f"signal {signal_number}"
+        how = f"was killed by {name}"
+    else:
+        how = f"failed (exit status {os.WEXITSTATUS(status)})"
+    return "invalid", (f"scoring prediction_{task}.json {how}; the file may be nested too deeply or need more "
+                       f"memory than allowed ({PARSE_MEMORY_FACTOR} x the {cap:,}-byte file cap)")
 
 
 def bootstrap_intervals(outcomes: Mapping[str, TaskOutcome], *, samples: int = 1000, seed: int = 12345,

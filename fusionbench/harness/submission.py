@@ -68,7 +68,7 @@ def _check_metadata(folder: Path, origin: Path) -> dict[str, Any]:
         raise FormatError("sharing_ratio must be a number in [0, 1]", file=shown, path='$["sharing_ratio"]',
                           found=repr(ratio))
     for reserved in RESERVED:
-        if (folder / reserved).exists():
+        if os.path.lexists(folder / reserved):
             raise SandboxError(f"the submission has its own {reserved!r} entry; the harness provides it",
                                file=str(origin), expected=f"no top-level {reserved!r} file or folder")
     return metadata
@@ -88,7 +88,11 @@ def stage_submission(source: str | os.PathLike[str], target: str | os.PathLike[s
     origin = Path(source).resolve()
     target = Path(target)
     if origin.is_dir():
-        shutil.copytree(origin, target, symlinks=True)
+        try:
+            shutil.copytree(origin, target, symlinks=True)
+        except (OSError, shutil.Error) as exc:
+            raise SandboxError(f"the submission folder could not be copied ({' '.join(str(exc).split())[:200]})",
+                               file=str(origin)) from None
         kind = "dir"
     elif origin.is_file():
         safe_unpack(origin, target, limits or UnpackLimits())

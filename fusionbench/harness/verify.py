@@ -1,9 +1,15 @@
 """``fusionbench verify``: re-score a record's saved predictions and confirm every number.
 
-Checks, in order: the record's schema; the saved prediction files against their recorded hashes;
-the data (re-resolved from the record's source, split and location) against the recorded input and
-reference hashes; then every task's score, rounded score, status, statistics and interval, and the
-overall score, recomputed exactly (floats compared for equality, not closeness).
+Checks, in order: the record's schema; the options and limits (valid, in their canonical form);
+the record key (recomputed from the submission hash, data, tasks, options and limits, and matched
+against the record and its folder name, so a relabelled record fails); the submission's files
+against the recorded hash when they are given; the saved prediction files against their recorded
+hashes; the data (re-resolved from the record's source, split and location) against the recorded
+input and reference hashes; then every task's score, rounded score, status, statistics and
+interval, and the overall score, recomputed exactly (floats compared for equality, not closeness).
+
+What cannot be re-checked without running the submission again (``execution``, ``isolation``,
+``environment``, ``timings``) is listed in :attr:`Verification.unchecked`.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ class Verification:
     record: Path
     problems: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -36,10 +43,13 @@ class Verification:
 
     def summary(self) -> str:
         if self.ok:
-            return (f"OK: {self.record}: {len(self.checked)} checks passed (prediction, input and reference "
-                    "hashes; every task's status, score, statistics, signature and interval; the overall score)")
-        lines = [f"FAILED: {self.record}: {len(self.problems)} of {len(self.problems) + len(self.checked)} checks"]
-        lines += [f"  MISMATCH {p}" for p in self.problems]
+            lines = [f"OK: {self.record}: {len(self.checked)} checks passed (options, limits, record key, prediction, "
+                     "input and reference hashes; every task's status, score, statistics, signature and interval; "
+                     "the overall score)"]
+        else:
+            lines = [f"FAILED: {self.record}: {len(self.problems)} of {len(self.problems) + len(self.checked)} checks"]
+            lines += [f"  MISMATCH {p}" for p in self.problems]
+        lines += [f"  not checked: {u}" for u in self.unchecked]
         return "\n".join(lines)
 
 
@@ -55,12 +65,57 @@ def _compare(result: Verification, what: str, recorded: Any, recomputed: Any) ->
         result.problems.append(f"{what}: recorded {recorded!r}, recomputed {recomputed!r}")
 
 
-def verify_record(path: str | os.PathLike[str], *, data: str | os.PathLike[str] | None = None) -> Verification:
+def _check_sections(result: Verification, record: dict[str, Any], record_path: Path,
+                    submission: str | os.PathLike[str] | None) -> None:
+    """Options, limits, record key and (when its files are given) the submission hash."""
+    from fusionbench.errors import FusionBenchError
+    from fusionbench.evaluation import _check_options
+    from fusionbench.harness.runner import results_folder, run_key
+    from fusionbench.isolation.sandbox import Limits
+
+    try:
+        _compare(result, "options", record["options"], _check_options(dict(record["options"])))
+    except (FusionBenchError, TypeError, AttributeError) as exc:
+        result.problems.append(f"options: not valid scoring options ({exc})")
+    limits = record.get("limits")
+    if limits is None:
+        result.unchecked.append("limits (none recorded: an in-process run)")
+    else:
+        try:
+            _compare(result, "limits", limits, Limits(**limits).to_dict())
+        except (FusionBenchError, TypeError) as exc:
+            result.problems.append(f"limits: not valid limits ({' '.join(str(exc).split())})")
+    key = (record.get("record_key") or {}).get("sha256")
+    if key is None:
+        result.unchecked.append("record key (none recorded: a record from an older fusionbench)")
+    else:
+        fresh = run_key(record["submission"].get("sha256", ""), record["dataset"], record.get("tasks_run", []),
+                        record["options"], limits)
+        _compare(result, "record key (submission hash, data, tasks, options, limits)", key, fresh)
+        expected = results_folder(record_path.parent.parent, record["submission"].get("name", ""),
+                                  record["dataset"].get("split", ""), fresh).name
+        folder = record_path.parent.name
+        if folder == expected or folder.startswith(expected + "-"):
+            result.checked.append("folder name matches the record key")
+        else:
+            result.unchecked.append(f"folder name ({folder!r} is not {expected!r}: renamed or moved)")
+    if submission is None:
+        result.unchecked.append("submission files (give the submission to check its hash)")
+    else:
+        from fusionbench.harness.submission import load_submission
+
+        _compare(result, "submission hash", record["submission"].get("sha256"), load_submission(submission).sha256)
+    result.unchecked.append("execution, isolation, environment and timings (they describe the run itself)")
+
+
+def verify_record(path: str | os.PathLike[str], *, data: str | os.PathLike[str] | None = None,
+                  submission: str | os.PathLike[str] | None = None) -> Verification:
     """Re-score a record's predictions and compare everything it claims.
 
     Args:
         path: ``record.json`` or the run folder holding it.
         data: where the data lives now, if not where the record says (the hashes must still match).
+        submission: the submission's folder or zip, to check its files against the recorded hash.
 
     Raises:
         FormatError: the file is not a run record.
@@ -70,6 +125,7 @@ def verify_record(path: str | os.PathLike[str], *, data: str | os.PathLike[str] 
         record_path = record_path / RECORD_NAME
     record = read_record(record_path)
     result = Verification(record_path)
+    _check_sections(result, record, record_path, submission)
     predictions = record_path.parent / PREDICTIONS_DIR
     dataset = record["dataset"]
     tasks = list(record["tasks"])
@@ -89,7 +145,8 @@ def verify_record(path: str | os.PathLike[str], *, data: str | os.PathLike[str] 
     if result.problems:  # different files: the scores below would not be comparable
         return result
 
-    outcomes = score_predictions(predictions, split.references, tasks, record["options"])
+    max_bytes = (record.get("limits") or {}).get("prediction_bytes")
+    outcomes = score_predictions(predictions, split.references, tasks, record["options"], max_bytes=max_bytes)
     bootstrap = record["bootstrap"]
     intervals = bootstrap_intervals(outcomes, samples=bootstrap["samples"], seed=bootstrap["seed"],
                                     level=bootstrap["level"])

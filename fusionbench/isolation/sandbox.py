@@ -1,7 +1,13 @@
 """Run a submission's entrypoint isolated from everything but its work directory, under limits.
 
 Isolation comes from an existing, audited tool, bubblewrap (``bwrap``): new user, PID, network,
-IPC, UTS and cgroup namespaces (``--unshare-all``: no network at all), a root made of read-only
+IPC, UTS and cgroup namespaces (``--unshare-all``: no network at all), an unprivileged identity
+inside whoever runs the harness (uid/gid 65534, every capability dropped, no new privileges, no
+nested user namespaces: ``--unshare-user --uid --gid --disable-userns --cap-drop ALL``, bwrap >=
+0.8), so that even a harness run as root gives the submission no way to unmount a mask, remount a
+read-only bind or mount a cgroup.  A probe run in the same sandbox checks these locks before the
+entrypoint starts (:func:`verify_locks`) and the run is refused, naming what is missing, rather
+than run with weaker isolation.  The root is made of read-only
 binds of the system directories and the Python environment, a private ``/tmp``, and the work
 directory as the only writable place.  Anything holding answers that happens to lie under a bound
 directory is masked (an empty tmpfs over a folder, ``/dev/null`` over a file).  ``--die-with-parent``
@@ -25,11 +31,13 @@ for it explicitly (``sandbox=False``, ``--no-sandbox``); the record then says ``
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -42,9 +50,54 @@ from typing import Any
 from fusionbench.errors import SandboxError
 from fusionbench.isolation.cgroup import RunCgroup
 
-__all__ = ["Limits", "RunOutcome", "bwrap_path", "run_entrypoint"]
+__all__ = ["LOCKS", "SANDBOX_GID", "SANDBOX_UID", "Limits", "RunOutcome", "bwrap_path", "run_entrypoint",
+           "verify_locks"]
 
 GiB = 1024**3
+
+#: The identity of the submission inside the sandbox (``nobody``/``nogroup``): never root.
+SANDBOX_UID = 65534
+SANDBOX_GID = 65534
+
+#: The bwrap flags that take every privilege away from the sandbox, whoever runs the harness.
+HARDENING: tuple[str, ...] = ("--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
+                              "--disable-userns", "--cap-drop", "ALL")
+
+#: The locks the start-up probe checks, each with what it means.
+LOCKS = {
+    "not_root": "the uid and gid inside are not 0",
+    "no_capabilities": "no effective, permitted, inheritable, ambient or bounding capability",
+    "no_new_privs": "no_new_privs is set (setuid binaries give nothing)",
+    "no_nested_userns": "a nested user namespace cannot be created",
+    "no_mount": "nothing can be mounted (tmpfs, cgroup)",
+    "no_remount": "a read-only bind cannot be remounted read-write",
+    "no_umount": "a mask cannot be unmounted",
+}
+
+#: Runs inside the sandbox with the same flags as the entrypoint and prints what it could do.
+_PROBE = r"""
+import ctypes, json, os
+libc = ctypes.CDLL(None, use_errno=True)
+status = {}
+for line in open("/proc/self/status"):
+    key, _, value = line.partition(":")
+    status[key] = value.strip()
+caps = {k: status.get(k, "?") for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
+def refused(rc):
+    return rc != 0
+found = {
+    "uid": os.getuid(), "gid": os.getgid(), "euid": os.geteuid(), "egid": os.getegid(), "capabilities": caps,
+    "not_root": 0 not in (os.getuid(), os.geteuid(), os.getgid(), os.getegid()),
+    "no_capabilities": all(v.strip("0") == "" for v in caps.values()),
+    "no_new_privs": status.get("NoNewPrivs") == "1",
+    "no_mount": refused(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None))
+                and refused(libc.mount(b"cgroup", b"/tmp", b"cgroup", 0, b"pids")),
+    "no_remount": refused(libc.mount(None, b"/usr", None, 32 | 4096, None)),  # MS_REMOUNT | MS_BIND
+    "no_umount": refused(libc.umount2(b"/usr", 2)),  # MNT_DETACH
+    "no_nested_userns": refused(libc.unshare(0x10000000)),  # CLONE_NEWUSER, last: it changes our namespace
+}
+print(json.dumps(found))
+"""
 
 
 def _default_memory() -> int:
@@ -62,11 +115,14 @@ class Limits:
     wall_time_s: float = 90 * 60
     memory_bytes: int = field(default_factory=_default_memory)
     max_processes: int = 512
-    output_bytes: int = 1 * GiB
+    output_bytes: int = 1 * GiB  # written anywhere in the work folder (sparse files at their apparent size)
     log_bytes: int = 32 * 1024  # kept of stdout and of stderr, each: half from the start, half from the end
+    max_files: int = 100_000  # files and folders the entrypoint may create in the work folder
+    prediction_bytes: int = 64 * 1024**2  # the largest prediction file the harness reads (apparent size)
 
     def __post_init__(self) -> None:
-        for name in ("wall_time_s", "memory_bytes", "max_processes", "output_bytes", "log_bytes"):
+        for name in ("wall_time_s", "memory_bytes", "max_processes", "output_bytes", "log_bytes", "max_files",
+                     "prediction_bytes"):
             if getattr(self, name) <= 0:
                 raise SandboxError(f"limit {name} must be positive, not {getattr(self, name)!r}")
 
@@ -78,8 +134,10 @@ class Limits:
 class RunOutcome:
     """What happened to the entrypoint.
 
-    ``status`` is ``ok`` (exit 0), ``error`` (non-zero exit), ``timeout``, ``memory_limit`` or
-    ``output_limit``; ``flags`` adds facts such as ``process_limit_hit``.
+    ``status`` is ``ok`` (exit 0), ``error`` (non-zero exit), ``timeout``, ``memory_limit``,
+    ``output_limit`` (bytes written in the work folder) or ``file_limit`` (files created there);
+    ``flags`` adds facts such as ``process_limit_hit``, ``file_size_limit_hit`` (a write was cut at
+    the per-file size limit, even if the entrypoint carried on) or ``memory_limit_hit``.
     """
 
     status: str
@@ -129,19 +187,29 @@ def _drain(stream: Any, buffer: _TailBuffer) -> None:
     stream.close()
 
 
+_BWRAP_OK: set[str] = set()
+
+
 def bwrap_path() -> str | None:
-    """The bubblewrap executable, if installed and able to create namespaces here."""
+    """The bubblewrap executable, if installed and able to create namespaces here (a success is
+    remembered for the process)."""
     path = shutil.which("bwrap")
     if path is None:
         return None
+    if path in _BWRAP_OK:
+        return path
     try:
         probe = subprocess.run([path, "--unshare-all", "--ro-bind", "/", "/", "true"],
                                capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return path if probe.returncode == 0 else None
+    if probe.returncode != 0:
+        return None
+    _BWRAP_OK.add(path)
+    return path
 
 
+@functools.lru_cache(maxsize=8)
 def _bwrap_version(path: str) -> str:
     try:
         return subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,
@@ -213,9 +281,10 @@ def _python_paths() -> list[Path]:
     return sorted(p for p in resolved if p != Path("/") and not any(_under(p, s) for s in system))
 
 
-def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Sequence[Path]) -> list[str]:
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
-            "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
+def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Sequence[Path],
+                   readonly: Sequence[Path] = ()) -> list[str]:
+    args = [bwrap, "--unshare-all", *HARDENING, "--die-with-parent", "--new-session", "--proc", "/proc",
+            "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -232,12 +301,83 @@ def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Se
     for path in _python_paths():
         args += ["--ro-bind", str(path), str(path)]
         bound.append(path)
+    for path in readonly:  # extra read-only folders the caller asks for (e.g. a scorer's helpers)
+        args += ["--ro-bind", str(path), str(path)]
+        bound.append(Path(path))
     for path in masked:  # answers that a bound folder would otherwise show
         path = Path(os.path.realpath(path))
         if any(_under(path, b) for b in bound) and path.exists():
             args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
     args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--", *command]
     return args
+
+
+_LOCK_CACHE: dict[tuple[str, ...], dict[str, Any]] = {}
+_LOCK_GUARD = threading.Lock()  # one probe at a time; a second caller waits and takes the cached result
+
+
+def verify_locks(bwrap: str) -> dict[str, Any]:
+    """Run the probe in a sandbox built exactly as the entrypoint's and return what it found.
+
+    The result is cached per process for the same bwrap and flags (the locks do not depend on the
+    work folder).  Returns ``{"uid", "gid", "capabilities", "locks_verified"}``.
+
+    Raises:
+        SandboxError: a lock is not in force (named), or the probe could not run (bwrap too old for
+            ``--disable-userns``, for instance).
+    """
+    with _LOCK_GUARD:
+        return _verify_locks(bwrap)
+
+
+def prefetch_locks() -> threading.Thread:
+    """Start :func:`verify_locks` in a background thread (so a caller can stage files meanwhile);
+    a failure is not cached, so the later call in :func:`run_entrypoint` raises it."""
+    def probe() -> None:
+        bwrap = bwrap_path()
+        if bwrap is not None:
+            try:
+                verify_locks(bwrap)
+            except SandboxError:
+                pass
+
+    thread = threading.Thread(target=probe, name="fusionbench-lock-probe", daemon=True)
+    thread.start()
+    return thread
+
+
+def _verify_locks(bwrap: str) -> dict[str, Any]:
+    key = (bwrap, *HARDENING, str(os.geteuid()))
+    if key in _LOCK_CACHE:
+        return _LOCK_CACHE[key]
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="fusionbench-probe-") as tmp:
+        command = _bwrap_command(bwrap, Path(tmp), [sys.executable, "-I", "-S", "-c", _PROBE], [])
+        probe = None
+        try:
+            probe = subprocess.run(command, capture_output=True, timeout=60, check=False, cwd=tmp,
+                                   env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+            found = json.loads(probe.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
+        except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
+            detail = " ".join(probe.stderr.decode("utf-8", "replace").split())[-300:] if probe else ""
+            raise SandboxError(
+                f"the sandbox's lock probe did not run ({detail or 'no output'})",
+                expected="bubblewrap >= 0.8 (for --disable-userns), or --no-sandbox to run without isolation",
+            ) from None
+    missing = [name for name in LOCKS if found.get(name) is not True]
+    if missing:
+        raise SandboxError(
+            "the sandbox is weaker than required, refusing to run: "
+            + "; ".join(f"{name} ({LOCKS[name]}) is not in force" for name in missing),
+            expected="bubblewrap >= 0.8 honouring --unshare-user --uid --gid --disable-userns --cap-drop ALL, "
+                     "or --no-sandbox to run without isolation",
+        )
+    result = {"uid": found["uid"], "gid": found["gid"], "capabilities": found["capabilities"],
+              "locks_verified": list(LOCKS)}
+    _LOCK_CACHE[key] = result
+    return result
 
 
 def _rlimits(cgroup: RunCgroup | None) -> list[str]:
@@ -280,22 +420,72 @@ def _processes_of(uid: int) -> int:
     return count
 
 
-def _tree_size(path: Path) -> int:
-    total = 0
+@dataclass
+class _Usage:
+    """What a scan of the work folder found: bytes (apparent size or allocated blocks, whichever is
+    larger, so sparse files count in full), entries (files, folders, links), the largest regular
+    file, and whether the scan stopped early at the entry cap."""
+
+    bytes: int = 0
+    files: int = 0
+    largest: int = 0  # of the regular files modified since ``since_ns`` (all of them by default)
+    truncated: bool = False
+
+
+def _tree_usage(path: Path, max_entries: int | None = None, since_ns: int = 0) -> _Usage:
+    """Scan ``path`` without following links; stop after ``max_entries`` entries (bounded cost)."""
+    usage = _Usage()
     stack = [path]
+    seen = 0
     while stack:
         try:
             entries = list(os.scandir(stack.pop()))
         except OSError:
             continue
         for entry in entries:
+            seen += 1
+            usage.files += 1
+            if max_entries is not None and seen > max_entries:
+                usage.truncated = True
+                return usage
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
-                else:
-                    total += entry.stat(follow_symlinks=False).st_size
+                info = entry.stat(follow_symlinks=False)
             except OSError:
-                pass
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                stack.append(Path(entry.path))
+                continue
+            size = max(info.st_size, info.st_blocks * 512)
+            usage.bytes += size
+            if stat.S_ISREG(info.st_mode) and info.st_mtime_ns >= since_ns:
+                usage.largest = max(usage.largest, info.st_size)
+    return usage
+
+
+def _tree_size(path: Path) -> int:
+    """Bytes under ``path`` (see :func:`_tree_usage`)."""
+    return _tree_usage(path).bytes
+
+
+def _descendants_rss(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants, in bytes (from ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    page = os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            pass
+        stack.extend(children.get(pid, ()))
     return total
 
 
@@ -336,6 +526,38 @@ def _set_subreaper(on: bool) -> bool:
         return False
 
 
+#: Read-only folder put on the entrypoint's PYTHONPATH: its sitecustomize notes SIGXFSZ (see there).
+SITE_HOOKS = Path(__file__).resolve().parent / "site_hooks"
+#: Where that hook notes a write cut at the file-size limit (in the work folder; removed after the run).
+LIMIT_LOG_NAME = ".fusionbench-limits"
+
+
+def _noted_file_size_limit(path: Path) -> bool:
+    """Whether the hook noted a SIGXFSZ (a regular file, read without following links); removes it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        noted = stat.S_ISREG(os.fstat(fd).st_mode) and b"SIGXFSZ" in os.read(fd, 64)
+    finally:
+        os.close(fd)
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    return noted
+
+
+def _usage_status(usage: _Usage, baseline: _Usage, limits: Limits) -> str | None:
+    """``output_limit`` or ``file_limit`` when the work folder grew past a limit, else ``None``."""
+    if usage.bytes - baseline.bytes >= limits.output_bytes:
+        return "output_limit"
+    if usage.truncated or usage.files - baseline.files > limits.max_files:
+        return "file_limit"
+    return None
+
+
 def run_entrypoint(
     entrypoint: str,
     workdir: str | os.PathLike[str],
@@ -343,6 +565,7 @@ def run_entrypoint(
     limits: Limits | None = None,
     sandbox: bool = True,
     masked: Sequence[str | os.PathLike[str]] = (),
+    readonly: Sequence[str | os.PathLike[str]] = (),
     output_dir: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     heartbeat: Callable[[str], None] | None = None,
@@ -356,7 +579,10 @@ def run_entrypoint(
         limits: resource limits (default :class:`Limits`).
         sandbox: ``True`` requires bubblewrap; ``False`` runs a plain process group (recorded).
         masked: paths that must stay invisible inside the sandbox even if a bound folder holds them.
-        output_dir: the folder whose total size is capped (default ``workdir/output``).
+        readonly: extra folders or files bound read-only at the same path (the system, the Python
+            environment and fusionbench are always bound).
+        output_dir: kept for compatibility; the whole work folder is watched (what the entrypoint
+            writes anywhere in it counts against ``limits.output_bytes`` and ``limits.max_files``).
         env: extra environment variables for the entrypoint (the parent's environment is not passed).
         heartbeat: called every ``heartbeat_every_s`` seconds with a progress line (elapsed time,
             size of the output so far) while the entrypoint runs.
@@ -366,9 +592,12 @@ def run_entrypoint(
     """
     limits = limits or Limits()
     work = Path(workdir).resolve()
-    watched = Path(output_dir) if output_dir is not None else work / "output"
+    watched = work
+    baseline = _tree_usage(watched)
+    started_ns = time.time_ns() - 50_000_000  # file times come from a coarse clock: a small margin
     command = ["/bin/sh", "-c", entrypoint]
-    isolation: dict[str, Any] = {"mode": "none", "network": "host", "filesystem": "host"}
+    isolation: dict[str, Any] = {"mode": "none", "network": "host", "filesystem": "host", "uid": os.getuid(),
+                                 "gid": os.getgid(), "capabilities": None, "locks_verified": []}
     if sandbox:
         bwrap = bwrap_path()
         if bwrap is None:
@@ -377,10 +606,12 @@ def run_entrypoint(
                 expected="the 'bwrap' command (Debian/Ubuntu: apt-get install bubblewrap), "
                          "or run with --no-sandbox to accept a plain process group without isolation",
             )
-        command = _bwrap_command(bwrap, work, command, [Path(m) for m in masked])
+        locks = verify_locks(bwrap)
+        command = _bwrap_command(bwrap, work, command, [Path(m) for m in masked],
+                                 [Path(r).resolve() for r in readonly])
         isolation = {"mode": "bwrap", "bwrap": _bwrap_version(bwrap), "network": "none",
                      "filesystem": "read-only system and Python environment; writable work directory only",
-                     "namespaces": "user,pid,net,ipc,uts,cgroup"}
+                     "namespaces": "user,pid,net,ipc,uts,cgroup", **locks}
 
     cgroup = RunCgroup.create(memory_bytes=limits.memory_bytes, max_processes=limits.max_processes)
     isolation["cgroup"] = cgroup.describe() if cgroup else None
@@ -392,11 +623,15 @@ def run_entrypoint(
     child_env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": str(work),
                  "TMPDIR": "/tmp" if sandbox else str(work), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                  "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "FUSIONBENCH_SANDBOX": isolation["mode"]}
+    limit_log = work / LIMIT_LOG_NAME
     child_env.update(env or {})
+    child_env.update({"PYTHONPATH": os.pathsep.join(p for p in (str(SITE_HOOKS), child_env.get("PYTHONPATH")) if p),
+                      "FUSIONBENCH_LIMIT_LOG": str(limit_log)})
     out_buf, err_buf = _TailBuffer(limits.log_bytes), _TailBuffer(limits.log_bytes)
     subreaper = _set_subreaper(True)
     started = time.monotonic()
     status, flags = None, []
+    process = None
     try:
         process = subprocess.Popen(
             command, cwd=work, env=child_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -410,15 +645,21 @@ def run_entrypoint(
         for reader in readers:
             reader.start()
         next_beat = started + heartbeat_every_s
+        next_scan, tree_memory = started, cgroup is None or "memory" not in cgroup.controllers
         while process.poll() is None:
-            if heartbeat is not None and time.monotonic() >= next_beat:
-                next_beat += heartbeat_every_s
-                heartbeat(f"still running: {time.monotonic() - started:.0f} s of {limits.wall_time_s:g} s, "
-                          f"output {_tree_size(watched) / 1024**2:.1f} MiB")
-            if time.monotonic() - started > limits.wall_time_s:
+            now = time.monotonic()
+            if now - started > limits.wall_time_s:
                 status = "timeout"
-            elif _tree_size(watched) >= limits.output_bytes:
-                status = "output_limit"
+            elif now >= next_scan:  # a scan's cost is bounded by the file cap; space them by their cost
+                usage = _tree_usage(watched, baseline.files + limits.max_files + 1)
+                next_scan = time.monotonic() + max(0.05, 10 * (time.monotonic() - now))
+                status = _usage_status(usage, baseline, limits)
+                if status is None and tree_memory and _descendants_rss(process.pid) > limits.memory_bytes:
+                    status = "memory_limit"
+                if heartbeat is not None and now >= next_beat:
+                    next_beat += heartbeat_every_s
+                    heartbeat(f"still running: {now - started:.0f} s of {limits.wall_time_s:g} s, "
+                              f"work folder +{max(0, usage.bytes - baseline.bytes) / 1024**2:.1f} MiB")
             if status:
                 _kill_group(process, cgroup)
                 break
@@ -434,15 +675,29 @@ def run_entrypoint(
         if status is None:
             if cgroup is not None and cgroup.out_of_memory():
                 status = "memory_limit"
-            elif code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ) or _tree_size(watched) >= limits.output_bytes:
+            elif code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ):
                 status = "output_limit"
+            elif (breach := _usage_status(_tree_usage(watched, baseline.files + limits.max_files + 1),
+                                          baseline, limits)) is not None:
+                status = breach
             elif code != 0 and b"MemoryError" in bytes(err_buf.tail + err_buf.head) and not cgroup:
                 status = "memory_limit"
             else:
                 status = "ok" if code == 0 else "error"
         if cgroup is not None and cgroup.process_cap_hit():
             flags.append("process_limit_hit")
+        if _tree_usage(watched, baseline.files + limits.max_files + 1, started_ns).largest >= limits.output_bytes \
+                or _noted_file_size_limit(limit_log):
+            flags.append("file_size_limit_hit")  # a file at the per-file limit, or a SIGXFSZ noted by the hook
+        if status == "memory_limit" and "memory_limit_hit" not in flags:
+            flags.append("memory_limit_hit")
     finally:
+        if process is not None and process.returncode is None:  # interrupted (a signal, an error): stop it all
+            _kill_group(process, cgroup)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
         if subreaper:
             _set_subreaper(False)
         if cgroup is not None:
