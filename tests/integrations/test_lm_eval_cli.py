@@ -140,7 +140,7 @@ def test_missing_file_and_items_answer_empty_with_a_warning(tmp_path: Path) -> N
     (["lm-eval", "--model", "dummy", "--tasks", "fusionbench_ocr"], "unknown task 'fusionbench_ocr'"),
     (["lm-eval", "--model", "dummy", "--tasks", "fusionbench_htr", "--include_path", "x"], "--include_path"),
     (["lm-eval", "--model", "dummy", "--tasks", "fusionbench_htr", "--metadata", '{"data": "/nonexistent/split"}'],
-     "no input/ folder"),
+     "data directory not found"),
     (["lm-eval", "--model", "fusionbench-replay", "--model_args", "predictions=/nonexistent/preds", "--tasks",
       "fusionbench_htr"], "no predictions folder here"),
     (["import", "lm-eval", "/nonexistent/out"], "no lm-eval output folder here"),
