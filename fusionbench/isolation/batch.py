@@ -1,9 +1,10 @@
 """Run many small untrusted Python scripts quickly: a few long-lived sandboxes, one process per script.
 
 Starting one bubblewrap sandbox per script costs more than most scripts run, so
-:func:`run_scripts` starts ``workers`` sandboxes (bubblewrap with the hardening of
-:mod:`fusionbench.isolation.sandbox`, plus an unprivileged uid, no capabilities and no nested user
-namespaces) and feeds each one script at a time over a pipe.  Inside, a small driver
+:func:`run_scripts` starts ``workers`` sandboxes (the harness's own sandbox,
+:func:`fusionbench.isolation.sandbox.base_sandbox_args`: unprivileged uid, no capabilities, no nested
+user namespaces, read-only system, no network; its locks verified by the same probe) and feeds
+each one script at a time over a pipe.  Inside, a small driver
 (:mod:`fusionbench.isolation.batch_driver`) runs every script as its own process group in a
 fresh private folder, under a wall-clock timeout and per-process limits (address space, CPU time,
 file size), then kills whatever the script left behind and empties ``/tmp`` before the next one.
@@ -29,13 +30,9 @@ from typing import Any
 from fusionbench.errors import SandboxError
 from fusionbench.isolation.cgroup import RunCgroup
 
-__all__ = ["BATCH_FLAGS", "ScriptResult", "run_scripts"]
+__all__ = ["ScriptResult", "run_scripts"]
 
 MiB = 1024**2
-#: The hardening flags every batch sandbox gets (see bwrap(1)).
-BATCH_FLAGS = ("--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",
-               "--cap-drop", "ALL", "--die-with-parent", "--new-session")
-_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf")
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,8 @@ def _python() -> Path:
 
 
 def _bwrap() -> str:
-    from fusionbench.isolation.sandbox import bwrap_path
+    """bwrap's path, once the sandbox's locks are verified (the probe is cached per process)."""
+    from fusionbench.isolation.sandbox import bwrap_path, verify_locks
 
     path = bwrap_path()
     if path is None:
@@ -64,18 +62,14 @@ def _bwrap() -> str:
             "metric runs candidate code only inside it",
             expected="the 'bwrap' command (Debian/Ubuntu: apt-get install bubblewrap)",
         )
+    verify_locks(path)
     return path
 
 
 def _command(bwrap: str, python: Path, driver: str) -> list[str]:
-    args = [bwrap, *BATCH_FLAGS, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
-    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):
-            args += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            args += ["--ro-bind", top, top]
-    for name in _ETC:
-        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    from fusionbench.isolation.sandbox import base_sandbox_args
+
+    args = base_sandbox_args(bwrap)
     prefix = Path(sys.base_prefix).resolve()
     for path in sorted({prefix, python.parent.parent}):
         if not str(path).startswith(("/usr/", "/bin", "/lib")) and path != Path("/usr"):

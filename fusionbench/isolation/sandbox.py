@@ -281,8 +281,14 @@ def _python_paths() -> list[Path]:
     return sorted(p for p in resolved if p != Path("/") and not any(_under(p, s) for s in system))
 
 
-def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Sequence[Path],
-                   readonly: Sequence[Path] = ()) -> list[str]:
+def base_sandbox_args(bwrap: str) -> list[str]:
+    """The start of every sandbox command: all namespaces, the :data:`HARDENING` flags, no process
+    outliving its parent, and a read-only system (``/usr``, the top-level library folders, the
+    :data:`ETC_FILES`) with fresh ``/proc``, ``/dev`` and a private ``/tmp``.
+
+    Both the harness's entrypoint sandbox and :mod:`fusionbench.isolation.batch` build on it, so
+    the locks that :func:`verify_locks` checks hold for both.
+    """
     args = [bwrap, "--unshare-all", *HARDENING, "--die-with-parent", "--new-session", "--proc", "/proc",
             "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -292,6 +298,12 @@ def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Se
             args += ["--ro-bind", top, top]
     for name in ETC_FILES:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    return args
+
+
+def _bwrap_command(bwrap: str, workdir: Path, command: Sequence[str], masked: Sequence[Path],
+                   readonly: Sequence[Path] = ()) -> list[str]:
+    args = base_sandbox_args(bwrap)
     gpus = sorted(Path("/dev").glob("nvidia*"))
     for device in gpus:  # GPUs, where present; the CUDA driver also reads /sys
         args += ["--dev-bind-try", str(device), str(device)]
