@@ -184,12 +184,19 @@ def _task_section(outcomes: Mapping[str, TaskOutcome], intervals: Mapping[str, A
     return section
 
 
-def _finish(
+def finish_run(
     *, data: DataSplit, tasks: list[str], staging: Path, final: Path, submission: dict[str, Any],
     execution: dict[str, Any] | None, isolation: dict[str, Any], limits: dict[str, Any] | None,
     options: Mapping[str, Any], samples: int, seed: int, timings: dict[str, float], log: Log, started: float,
     shown_as: str, dataset: dict[str, Any] | None = None, key: str | None = None,
 ) -> tuple[dict[str, Any], Path]:
+    """Score the predictions staged under ``staging``, bootstrap the intervals, and publish the record.
+
+    The one way a record is made: ``fusionbench run``, :func:`run_callables` and the lm-eval import
+    (:mod:`fusionbench.integrations.lm_eval.importer`) all end here, so their records share one
+    schema.  ``final`` is the wished-for folder; an existing folder is never written into.
+    Returns the record and the path of its ``record.json``.
+    """
     from fusionbench import __version__
 
     log("scoring predictions")
@@ -324,7 +331,7 @@ def _run_staged(submission: str | os.PathLike[str], split_data: DataSplit, selec
     execution = {"status": outcome.status, "exit_code": outcome.exit_code, "flags": outcome.flags,
                  "stdout": outcome.stdout, "stderr": outcome.stderr}
     final = results_folder(out, staged.name, split, key)
-    return _finish(data=split_data, tasks=selected, staging=staging, final=final,
+    return finish_run(data=split_data, tasks=selected, staging=staging, final=final,
                    submission=staged.describe(), execution=execution, isolation=outcome.isolation,
                    limits=limits.to_dict(), options=options, samples=samples, seed=seed,
                    timings=timings, log=log, started=started, shown_as="output", dataset=dataset, key=key)
@@ -421,7 +428,7 @@ def run_callables(
         dataset = split_data.identity(selected)
         key = run_key(sha, dataset, selected, options, None)
         final = results_folder(out, name or default_name, split, key)
-        return _finish(data=split_data, tasks=selected, staging=staging, final=final, submission=submission,
+        return finish_run(data=split_data, tasks=selected, staging=staging, final=final, submission=submission,
                        dataset=dataset, key=key,
                        execution=execution, isolation={"mode": "in-process"}, limits=None, options=options,
                        samples=bootstrap_samples, seed=seed, timings=timings, log=log, started=started,

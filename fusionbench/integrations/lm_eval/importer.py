@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -132,7 +133,7 @@ def import_lm_eval(
     """
     from fusionbench.evaluation import _check_options
     from fusionbench.harness.datasource import resolve_data
-    from fusionbench.harness.runner import _finish, _remove_tree, results_folder
+    from fusionbench.harness.runner import finish_run, results_folder
     from fusionbench.integrations.lm_eval import PACK_VERSION
     from fusionbench.integrations.lm_eval.data import build_rows
     from fusionbench.integrations.lm_eval.pack import official_objects
@@ -202,7 +203,7 @@ def import_lm_eval(
         submission = {"name": run_name, "origin": str(results_path), "kind": "lm-eval", "sha256": sha,
                       "files": None, "bytes": None, "entrypoint": None, "image": None, "metadata": metadata}
         final = results_folder(out, run_name, split, sha)
-        record, record_path = _finish(
+        record, record_path = finish_run(
             data=source, tasks=tasks, staging=staging, final=final, submission=submission, execution=None,
             isolation={"mode": "external", "runner": "lm-eval"}, limits=None, options=_check_options({}),
             samples=samples, seed=seed, timings={}, log=lambda _: None, started=started,
@@ -210,7 +211,7 @@ def import_lm_eval(
         )
     except BaseException:
         if staging.exists():
-            _remove_tree(staging)
+            shutil.rmtree(staging, ignore_errors=True)  # our own files only
         raise
     version = metadata["lm_eval"]["version"]
     signatures = {task: f"{record['tasks'][task].get('signature', '')}|harness:lm-eval-{version}"
