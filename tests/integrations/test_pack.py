@@ -121,7 +121,7 @@ def test_data_override_by_metadata_and_environment(tmp_path: Path, monkeypatch: 
     with pytest.raises(MissingFileError, match="C2C"):
         build_rows("C2C")
     monkeypatch.setenv("FUSIONBENCH_LMEVAL_DATA", str(tmp_path / "nowhere"))
-    with pytest.raises(MissingFileError, match="input"):
+    with pytest.raises(MissingFileError, match="data directory not found"):
         build_rows("HTR")
 
 
