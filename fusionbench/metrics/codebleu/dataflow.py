@@ -28,7 +28,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DataFlowEdge", "data_flow", "dataflow_counts", "normalize_data_flow"]
+__all__ = ["DataFlowEdge", "data_flow", "dataflow_counts", "normalize_data_flow", "normalized_counts"]
 
 # (variable name, token index, relation, parent names, parent token indices)
 DataFlowEdge = tuple[str, int, str, list[str], list[int]]
@@ -319,8 +319,15 @@ def normalize_data_flow(graph: list[DataFlowEdge]) -> list[tuple[str, str, list[
 
 def dataflow_counts(ref_graph: list[DataFlowEdge], cand_graph: list[DataFlowEdge]) -> tuple[int, int]:
     """(matched reference edges, reference edges); each candidate edge matches at most once."""
-    reference = normalize_data_flow(ref_graph)
-    candidate = normalize_data_flow(cand_graph)
+    return normalized_counts(normalize_data_flow(ref_graph), normalize_data_flow(cand_graph))
+
+
+def normalized_counts(reference: list, candidate: list) -> tuple[int, int]:
+    """:func:`dataflow_counts` on already normalised graphs (``candidate`` is not modified).
+
+    Edges may be tuples or (after a JSON round trip) lists: both sides must use the same form.
+    """
+    candidate = list(candidate)
     if not reference:
         return 0, 0
     matched = 0
