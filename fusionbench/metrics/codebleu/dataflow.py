@@ -157,12 +157,19 @@ class _Walker:
         if kind == "while_statement":
             return self._while_statement(node, states)
         edges: list[DataFlowEdge] = []
-        for child in node.children:  # for-in clauses first, as in the official walk
-            if child.type == "for_in_clause":
-                found, states = self.walk(child, states)
-                edges += found
-        for child in node.children:
-            if child.type != "for_in_clause":
+        children = node.children
+        kinds = [child.type for child in children]
+        if "for_in_clause" in kinds:  # for-in clauses first, as in the official walk
+            for child, child_kind in zip(children, kinds):
+                if child_kind == "for_in_clause":
+                    found, states = self.walk(child, states)
+                    edges += found
+            for child, child_kind in zip(children, kinds):
+                if child_kind != "for_in_clause":
+                    found, states = self.walk(child, states)
+                    edges += found
+        else:
+            for child in children:
                 found, states = self.walk(child, states)
                 edges += found
         return _by_index(edges), states

@@ -41,8 +41,8 @@ __all__ = [
 
 #: Corpora up to this size are scored in-process when the hash seed allows it.
 IN_PROCESS_MAX_PAIRS = 200
-#: Do not give a worker fewer pairs than this.
-PAIRS_PER_WORKER_MIN = 100
+#: Do not give a worker fewer pairs than this (workers are kept, so splitting is cheap).
+PAIRS_PER_WORKER_MIN = 16
 #: Seconds a worker gets to exit after its input closes before it is killed.
 SHUTDOWN_GRACE_S = 2.0
 
