@@ -6,7 +6,8 @@ references.  What is cached: for one worker's share of a call, the :data:`~.stru
 
 * **Where:** ``<cache root>/codebleu-refs/`` (see :func:`fusionbench.cache.cache_root`:
   ``$FUSIONBENCH_CACHE``, else ``$XDG_CACHE_HOME/fusionbench``, else ``~/.cache/fusionbench``).
-  ``FUSIONBENCH_C2C_CACHE=0`` turns it off.
+  ``FUSIONBENCH_C2C_CACHE=0`` turns it off.  Both are read by the calling process at each call
+  and passed to the workers.
 * **Keyed by:** the SHA-256 of the reference strings themselves (in order), the options that
   change an analysis (data-flow parents, detokenisation), the Python hash algorithm, the pinned
   tree-sitter runtime and grammar versions, the fusionbench version and the bytes of the source
@@ -32,7 +33,7 @@ from pathlib import Path
 from fusionbench.cache import cache_root, prune, read_entry, write_entry
 from fusionbench.metrics.codebleu.structure import Analysis, freeze_flow
 
-__all__ = ["FOLDER", "MAX_BYTES", "enabled", "load", "store"]
+__all__ = ["FOLDER", "MAX_BYTES", "enabled", "folder", "load", "store"]
 
 FOLDER = "codebleu-refs"
 #: Size bound of the folder.
@@ -66,14 +67,18 @@ def _key(references: Sequence[str], parents: str, detokenize: bool) -> str:
     return digest.hexdigest()
 
 
-def _path(key: str) -> Path:
-    return cache_root() / FOLDER / f"{key}.json"
+def folder() -> Path | None:
+    """This process's cache folder, or ``None`` when the cache is off (workers are told it per call)."""
+    return cache_root() / FOLDER if enabled() else None
 
 
-def load(references: Sequence[str], parents: str, detokenize: bool) -> dict[str, Analysis] | None:
+def load(
+    references: Sequence[str], parents: str, detokenize: bool, where: Path | None = None
+) -> dict[str, Analysis] | None:
     """The cached analyses of these distinct reference strings, or ``None`` (a miss)."""
+    where = where or cache_root() / FOLDER
     key = _key(references, parents, detokenize)
-    value = read_entry(_path(key), key)
+    value = read_entry(where / f"{key}.json", key)
     try:
         if value is None or value["references"] != list(references):
             return None
@@ -86,10 +91,14 @@ def load(references: Sequence[str], parents: str, detokenize: bool) -> dict[str,
         return None
 
 
-def store(references: Sequence[str], analyses: Sequence[Analysis], parents: str, detokenize: bool) -> None:
+def store(
+    references: Sequence[str], analyses: Sequence[Analysis], parents: str, detokenize: bool,
+    where: Path | None = None,
+) -> None:
     """Write the analyses of these distinct reference strings (failures are ignored)."""
+    where = where or cache_root() / FOLDER
     key = _key(references, parents, detokenize)
-    path = _path(key)
+    path = where / f"{key}.json"
     value = {"references": list(references), "analyses": [[subtrees, flow] for subtrees, flow in analyses]}
     if write_entry(path, key, value):
         prune(path.parent, MAX_BYTES)

@@ -1,17 +1,18 @@
 """Worker entry point: ``python -m fusionbench.metrics.codebleu.worker`` (started with PYTHONHASHSEED=0).
 
 Serves requests until its standard input closes: each request is one line of JSON
-``{"pairs": [[reference, candidate], ...], "parents": ..., "detokenize": ..., "cache": bool}``
+``{"pairs": [[reference, candidate], ...], "parents": ..., "detokenize": ..., "cache": folder or null}``
 and each answer one line of JSON, ``{"counts": [[...], ...]}`` or ``{"error": "..."}``.
 The worker keeps the analyses of the strings it has seen (bounded), so a long-lived worker
 scores repeated strings (the references of a validation set, say) once; with ``"cache"`` it
-also reads and writes the reference cache of :mod:`.refcache`.
+also reads and writes the reference cache of :mod:`.refcache` in that folder.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 #: Analyses kept in memory per option set before the memo is cleared.
@@ -31,15 +32,15 @@ def handle(request: dict[str, Any], memos: dict[tuple[str, bool], dict]) -> list
     if len(memo) > MEMO_MAX_STRINGS:
         memo.clear()
     references = list(dict.fromkeys(ref for ref, _ in pairs))
-    use_cache = bool(request.get("cache")) and refcache.enabled()
+    where = Path(request["cache"]) if request.get("cache") else None  # the caller's, at call time
     known = None
     missing = not all(ref in memo for ref in references)
-    if use_cache and missing:
-        known = refcache.load(references, parents, detok)
+    if where is not None and missing:
+        known = refcache.load(references, parents, detok, where)
     counts = structural_counts(pairs, parse, parents=parents, transform=detokenize if detok else None,
                                memo=memo, known=known)
-    if use_cache and missing and known is None:
-        refcache.store(references, [memo[ref] for ref in references], parents, detok)
+    if where is not None and missing and known is None:
+        refcache.store(references, [memo[ref] for ref in references], parents, detok, where)
     return counts
 
 

@@ -234,5 +234,9 @@ def compute_structural_counts(
     count = max(1, min(count, len(pairs) // PAIRS_PER_WORKER_MIN or 1))
     size = -(-len(pairs) // count)
     chunks = [[tuple(p) for p in pairs[i:i + size]] for i in range(0, len(pairs), size)]
-    parts = _run_pool(chunks, {"parents": parents, "detokenize": detokenize, "cache": True})
+    from fusionbench.metrics.codebleu.refcache import folder
+
+    where = folder()
+    options = {"parents": parents, "detokenize": detokenize, "cache": None if where is None else str(where)}
+    parts = _run_pool(chunks, options)
     return [counts for part in parts for counts in part]
