@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from typing import Any
 MEMO_MAX_STRINGS = 20000
 
 
-def handle(request: dict[str, Any], memos: dict[tuple[str, bool], dict]) -> list[tuple[int, int, int, int]]:
-    """Structural counts for one request (see the module doc)."""
+def handle(
+    request: dict[str, Any], memos: dict[tuple[str, bool], dict]
+) -> tuple[list[tuple[int, int, int, int]], Callable[[], None] | None]:
+    """Structural counts for one request (see the module doc), and the cache write to do after answering."""
     from fusionbench.metrics.codebleu import refcache
     from fusionbench.metrics.codebleu.detok import detokenize
     from fusionbench.metrics.codebleu.parse import parse
@@ -40,8 +43,9 @@ def handle(request: dict[str, Any], memos: dict[tuple[str, bool], dict]) -> list
     counts = structural_counts(pairs, parse, parents=parents, transform=detokenize if detok else None,
                                memo=memo, known=known)
     if where is not None and missing and known is None:
-        refcache.store(references, [memo[ref] for ref in references], parents, detok, where)
-    return counts
+        analyses = [memo[ref] for ref in references]
+        return counts, lambda: refcache.store(references, analyses, parents, detok, where)
+    return counts, None
 
 
 def main() -> None:
@@ -50,12 +54,16 @@ def main() -> None:
     for line in sys.stdin.buffer:
         if not line.strip():
             continue
+        later = None
         try:
-            answer: dict[str, Any] = {"counts": handle(json.loads(line.decode("utf-8")), memos)}
+            counts, later = handle(json.loads(line.decode("utf-8")), memos)
+            answer: dict[str, Any] = {"counts": counts}
         except Exception as exc:  # noqa: BLE001 - reported to the caller, who raises
             answer = {"error": f"{type(exc).__name__}: {exc}"}
         out.write(json.dumps(answer) + "\n")
         out.flush()
+        if later is not None:  # the cache write overlaps with the caller's remaining work
+            later()
 
 
 if __name__ == "__main__":

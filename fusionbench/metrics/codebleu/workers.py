@@ -43,8 +43,9 @@ __all__ = [
 IN_PROCESS_MAX_PAIRS = 200
 #: Do not give a worker fewer pairs than this (workers are kept, so splitting is cheap).
 PAIRS_PER_WORKER_MIN = 16
-#: Seconds a worker gets to exit after its input closes before it is killed.
-SHUTDOWN_GRACE_S = 2.0
+#: Seconds a worker gets to exit after its input closes before it is killed (it may be finishing a
+#: reference-cache write; a killed write leaves no entry, only a temporary file that prune removes).
+SHUTDOWN_GRACE_S = 10.0
 
 Counts = tuple[int, int, int, int]
 

@@ -44,6 +44,7 @@ def entries(folder: Path) -> list[Path]:
 def test_hit_equals_miss_and_equals_no_cache(cache_dir, monkeypatch):
     pairs = corpus()
     miss = compute_structural_counts(pairs, processes=2)
+    shutdown_workers()  # waits for the workers' cache writes (done after they answer); forgets memory
     assert len(entries(cache_dir)) == 2  # one entry per worker share
     hit = compute_structural_counts(pairs, processes=2)
     monkeypatch.setenv("FUSIONBENCH_C2C_CACHE", "0")
@@ -85,6 +86,7 @@ def test_corrupted_entry_is_ignored(cache_dir, damage):
 
     pairs = corpus(4)
     reference = compute_structural_counts(pairs, processes=1)
+    workers.shutdown_workers()  # waits for the cache write
     (entry,) = entries(cache_dir)
     data = entry.read_bytes()
     if damage == "flip_byte":
@@ -112,6 +114,7 @@ def test_control_a_forged_valid_entry_is_used(cache_dir):
 
     pairs = corpus(4)
     reference = compute_structural_counts(pairs, processes=1)
+    workers.shutdown_workers()  # waits for the cache write
     (entry,) = entries(cache_dir)
     _forge(entry, _drop_subtrees)
     workers.shutdown_workers()
