@@ -13,8 +13,8 @@ references.  What is cached: for one worker's share of a call, the :data:`~.stru
   tree-sitter runtime and grammar versions, the fusionbench version and the bytes of the source
   files that compute an analysis.  Any change of these is a different key: that is how entries
   are invalidated; old ones age out.
-* **Bounded:** after each write the folder is pruned to :data:`MAX_BYTES`, least recently used
-  first.
+* **Bounded:** the folder is pruned to :data:`MAX_BYTES`, least recently used first, on a
+  process's first write and every :data:`PRUNE_EVERY` writes after it.
 * **Never changes a score:** entries are written atomically and carry a SHA-256 of their body;
   a reader also checks that the stored reference strings equal the asked ones.  Any doubt
   (truncated, corrupted, foreign or concurrent entry) is a miss, and the references are then
@@ -38,6 +38,10 @@ __all__ = ["FOLDER", "MAX_BYTES", "enabled", "folder", "load", "store"]
 FOLDER = "codebleu-refs"
 #: Size bound of the folder.
 MAX_BYTES = 512 * 1024 * 1024
+#: A process prunes the folder on its first write and then every this many writes (streaming
+#: writes many small entries; listing the folder each time would cost more than the entry).
+PRUNE_EVERY = 16
+_writes = 0
 _SOURCES = ("dataflow.py", "syntax.py", "structure.py", "detok.py", "parse.py", "refcache.py")
 
 
@@ -100,5 +104,8 @@ def store(
     key = _key(references, parents, detokenize)
     path = where / f"{key}.json"
     value = {"references": list(references), "analyses": [[subtrees, flow] for subtrees, flow in analyses]}
+    global _writes
     if write_entry(path, key, value):
-        prune(path.parent, MAX_BYTES)
+        if _writes % PRUNE_EVERY == 0:
+            prune(path.parent, MAX_BYTES)
+        _writes += 1

@@ -140,6 +140,7 @@ def test_read_entry_rejects_wrong_key(tmp_path):
 
 def test_cache_is_bounded(cache_dir, monkeypatch):
     monkeypatch.setattr(refcache, "MAX_BYTES", 1)
+    monkeypatch.setattr(refcache, "PRUNE_EVERY", 1)
     refs = ["x = 1"]
     refcache.store(refs, [analyse(r, parse) for r in refs], "official", False)
     refcache.store(["y = 2"], [analyse("y = 2", parse)], "official", False)
