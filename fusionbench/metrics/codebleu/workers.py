@@ -62,6 +62,10 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+class _WorkerGone(RuntimeError):
+    """A worker's pipe broke or closed: it died (crashed, or was killed from outside)."""
+
+
 class _Worker:
     """One worker process and its pipes."""
 
@@ -74,8 +78,11 @@ class _Worker:
 
     def send(self, request: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise _WorkerGone(f"CodeBLEU worker {self.proc.pid} is gone") from exc
 
     def receive(self) -> list[Counts]:
         assert self.proc.stdout is not None
@@ -84,7 +91,7 @@ class _Worker:
             self.proc.wait()
             self.stderr.seek(0)
             detail = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
-            raise RuntimeError(f"CodeBLEU worker failed: {detail[-1] if detail else self.proc.returncode}")
+            raise _WorkerGone(f"CodeBLEU worker failed: {detail[-1] if detail else self.proc.returncode}")
         answer = json.loads(line)
         if "error" in answer:
             raise RuntimeError(f"CodeBLEU worker failed: {answer['error']}")
@@ -113,15 +120,27 @@ class _Pool:
         self.workers: list[_Worker] = []
 
     def map(self, chunks: list[list[tuple[str, str]]], options: dict[str, Any]) -> list[list[Counts]]:
-        while len(self.workers) < len(chunks):
-            self.workers.append(_Worker())
-        try:
-            for worker, chunk in zip(self.workers, chunks):
-                worker.send({"pairs": chunk, **options})
-            return [worker.receive() for worker, _ in zip(self.workers, chunks)]
-        except BaseException:
-            self.close()  # a worker in an unknown state is never reused
-            raise
+        """Counts per chunk, one chunk per worker.  A worker that died since its last use (killed
+        from outside, say) is replaced, and a call during which one dies is retried once with
+        fresh workers (the counts are deterministic)."""
+        for attempt in range(2):
+            for worker in [w for w in self.workers if w.proc.poll() is not None]:
+                self.workers.remove(worker)
+                worker.close()
+            while len(self.workers) < len(chunks):
+                self.workers.append(_Worker())
+            try:
+                for worker, chunk in zip(self.workers, chunks):
+                    worker.send({"pairs": chunk, **options})
+                return [worker.receive() for worker, _ in zip(self.workers, chunks)]
+            except _WorkerGone:
+                self.close()  # a worker in an unknown state is never reused
+                if attempt:
+                    raise
+            except BaseException:
+                self.close()
+                raise
+        raise AssertionError("unreachable")
 
     def close(self, wait: bool = True) -> None:
         workers, self.workers = self.workers, []

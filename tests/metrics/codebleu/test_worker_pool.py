@@ -127,3 +127,15 @@ def test_forked_child_forgets_the_parents_pool():
     assert set(report["own"]).isdisjoint(report["parent"])
     assert report["parent_after"] == report["parent"]  # the parent's workers survived the child
     assert wait_gone(report["own"] + report["parent"]) == []
+
+
+def test_a_worker_killed_from_outside_is_replaced():
+    # e.g. a sandbox that sweeps up the children of the scoring process between two calls
+    import signal
+
+    first = workers.compute_structural_counts(pairs(), processes=2)
+    victims = workers.worker_pids()
+    os.kill(victims[0], signal.SIGKILL)
+    assert wait_gone(victims[:1]) == []
+    assert workers.compute_structural_counts(pairs(), processes=2) == first
+    assert victims[0] not in workers.worker_pids()
