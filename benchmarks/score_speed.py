@@ -103,7 +103,9 @@ OFFICIAL = {
 }
 
 
-def run_timed(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float, str]:
+def run_timed(
+    cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float, str]:
     """(wall seconds, peak MiB of the process itself, stdout) of one process, start-up included."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -175,7 +177,8 @@ def official(folder: Path, directory: Path, python_for: dict[str, str]) -> dict:
 def streaming(directory: Path, mode: str, pairs: int, batch: int) -> dict:
     with tempfile.TemporaryDirectory() as empty:
         env = dict(os.environ, FUSIONBENCH_CACHE=empty)
-        seconds, _, out = run_timed([sys.executable, "-c", STREAM, str(directory), mode, str(pairs), str(batch)], env=env)
+        cmd = [sys.executable, "-c", STREAM, str(directory), mode, str(pairs), str(batch)]
+        seconds, _, out = run_timed(cmd, env=env)
     result = json.loads(out)
     return {"s": seconds, **result}
 
@@ -288,7 +291,8 @@ def main() -> None:
         ratio = batches["s"] / one["s"]
         print(f"{'3 streaming ' + str(args.batch) + '-batches vs one call':34} {batches['s']:8.3f} s "
               f"{batches['peak_mib']:7.1f} MiB   one call {one['s']:8.3f} s {one['peak_mib']:7.1f} MiB   "
-              f"ratio {ratio:6.2f}x  (target <= 1.3x; {args.stream_pairs} pairs; same result: {'yes' if same else 'NO'})")
+              f"ratio {ratio:6.2f}x  (target <= 1.3x; {args.stream_pairs} pairs; "
+              f"same result: {'yes' if same else 'NO'})")
         print(goal_line("4 warm, all four vs official", warm, off, "official", "target >= 15x"
                         if off else "pass --official DIR"))
         print(f"(import alone {cold['import_s']:.3f} s; C2C scores: ours {cold['scores'].get('C2C')}"

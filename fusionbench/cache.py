@@ -35,7 +35,8 @@ def write_entry(path: Path, key: str, value: Any) -> bool:
     """Store ``value`` (JSON-serialisable) under ``key`` at ``path`` atomically; ``False`` if impossible.
 
     Layout: a header line ``fusionbench-cache-1 <sha256 of the body> <key>`` and the JSON body.
-    Failures (read-only or full disk, a value that is not encodable) are swallowed: a cache that cannot be written is a miss.
+    Failures (read-only or full disk, a value that is not encodable) are swallowed: a cache that
+    cannot be written is a miss.
     """
     tmp = None
     try:

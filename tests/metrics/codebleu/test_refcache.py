@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fusionbench.cache import read_entry, write_entry
-from fusionbench.metrics.codebleu import refcache, score_c2c
+from fusionbench.metrics.codebleu import refcache
 from fusionbench.metrics.codebleu.parse import parse
 from fusionbench.metrics.codebleu.structure import analyse
 from fusionbench.metrics.codebleu.workers import compute_structural_counts, shutdown_workers
