@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cache_root", "prune", "read_entry", "write_entry"]
+__all__ = ["cache_root", "prune", "read_bytes_entry", "read_entry", "write_bytes_entry", "write_entry"]
 
 _MAGIC = b"fusionbench-cache-1"
 
@@ -32,15 +32,22 @@ def cache_root() -> Path:
 
 
 def write_entry(path: Path, key: str, value: Any) -> bool:
-    """Store ``value`` (JSON-serialisable) under ``key`` at ``path`` atomically; ``False`` if impossible.
+    """Store ``value`` (JSON-serialisable) under ``key`` at ``path`` atomically; ``False`` if impossible."""
+    try:
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (ValueError, TypeError):  # not JSON/UTF-8 encodable
+        return False
+    return write_bytes_entry(path, key, body)
 
-    Layout: a header line ``fusionbench-cache-1 <sha256 of the body> <key>`` and the JSON body.
-    Failures (read-only or full disk, a value that is not encodable) are swallowed: a cache that
-    cannot be written is a miss.
+
+def write_bytes_entry(path: Path, key: str, body: bytes) -> bool:
+    """Store ``body`` under ``key`` at ``path`` atomically; ``False`` if impossible.
+
+    Layout: a header line ``fusionbench-cache-1 <sha256 of the body> <key>`` and the body.
+    Failures (read-only or full disk) are swallowed: a cache that cannot be written is a miss.
     """
     tmp = None
     try:
-        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         header = b"%s %s %s\n" % (_MAGIC, hashlib.sha256(body).hexdigest().encode(), key.encode("ascii"))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
@@ -49,7 +56,7 @@ def write_entry(path: Path, key: str, value: Any) -> bool:
             handle.write(body)
         os.replace(tmp, path)
         return True
-    except (OSError, ValueError, TypeError):  # unwritable, or not JSON/UTF-8 encodable
+    except (OSError, ValueError):
         if tmp is not None:
             try:
                 os.unlink(tmp)
@@ -59,7 +66,18 @@ def write_entry(path: Path, key: str, value: Any) -> bool:
 
 
 def read_entry(path: Path, key: str) -> Any | None:
-    """The value stored under ``key`` at ``path``, or ``None`` on any doubt (see the module doc)."""
+    """The JSON value stored under ``key`` at ``path``, or ``None`` on any doubt (see the module doc)."""
+    body = read_bytes_entry(path, key)
+    if body is None:
+        return None
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def read_bytes_entry(path: Path, key: str) -> bytes | None:
+    """The body stored under ``key`` at ``path`` if its checksum holds, else ``None``."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -74,14 +92,10 @@ def read_entry(path: Path, key: str) -> Any | None:
     if hashlib.sha256(body).hexdigest().encode() != parts[1]:
         return None
     try:
-        value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    try:
         os.utime(path)  # mark as recently used for prune()
     except OSError:
         pass
-    return value
+    return body
 
 
 def prune(folder: Path, max_bytes: int) -> None:

@@ -10,13 +10,15 @@ references.  What is cached: for one worker's share of a call, the :data:`~.stru
   and passed to the workers.
 * **Keyed by:** the SHA-256 of the reference strings themselves (in order), the options that
   change an analysis (data-flow parents, detokenisation), the Python hash algorithm, the pinned
-  tree-sitter runtime and grammar versions, the fusionbench version and the bytes of the source
-  files that compute an analysis.  Any change of these is a different key: that is how entries
-  are invalidated; old ones age out.
+  tree-sitter runtime and grammar versions, the Python version (entries are :mod:`marshal` data,
+  fast to write and read), the fusionbench version and the bytes of the source files that compute
+  an analysis.  Any change of these is a different key: that is how entries are invalidated; old
+  ones age out.
 * **Bounded:** the folder is pruned to :data:`MAX_BYTES`, least recently used first, on a
   process's first write and every :data:`PRUNE_EVERY` writes after it.
-* **Never changes a score:** entries are written atomically and carry a SHA-256 of their body;
-  a reader also checks that the stored reference strings equal the asked ones.  Any doubt
+* **Never changes a score:** entries are written atomically and carry a SHA-256 of their body,
+  checked before the body is unmarshalled; a reader then checks the shape of every value and
+  that the stored reference strings equal the asked ones.  Any doubt
   (truncated, corrupted, foreign or concurrent entry) is a miss, and the references are then
   analysed as if there were no cache.
 """
@@ -24,14 +26,16 @@ references.  What is cached: for one worker's share of a call, the :data:`~.stru
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from fusionbench.cache import cache_root, prune, read_entry, write_entry
-from fusionbench.metrics.codebleu.structure import Analysis, freeze_flow
+from fusionbench.cache import cache_root, prune, read_bytes_entry, write_bytes_entry
+from fusionbench.metrics.codebleu.structure import Analysis
 
 __all__ = ["FOLDER", "MAX_BYTES", "enabled", "folder", "load", "store"]
 
@@ -55,7 +59,8 @@ def _code_fingerprint() -> str:
     from fusionbench import __version__
     from fusionbench.metrics.codebleu.parse import GRAMMAR, RUNTIME
 
-    digest = hashlib.sha256(f"{__version__}|{RUNTIME}|{GRAMMAR}|{sys.hash_info.algorithm}".encode())
+    digest = hashlib.sha256(
+        f"{__version__}|{RUNTIME}|{GRAMMAR}|{sys.hash_info.algorithm}|{sys.version}|{marshal.version}".encode())
     here = Path(__file__).parent
     for name in _SOURCES:
         digest.update((here / name).read_bytes())
@@ -76,23 +81,44 @@ def folder() -> Path | None:
     return cache_root() / FOLDER if enabled() else None
 
 
+def _valid(value: Any, count: int) -> bool:
+    """Whether an unmarshalled entry has the shape :func:`store` writes (checked before use)."""
+    if type(value) is not tuple or len(value) != 2:
+        return False
+    references, analyses = value
+    if type(references) is not list or type(analyses) is not list or len(references) != count or len(analyses) != count:
+        return False
+    for analysis in analyses:
+        if type(analysis) is not tuple or len(analysis) != 2:
+            return False
+        subtrees, flow = analysis
+        if type(subtrees) is not list or type(flow) is not list:
+            return False
+        if not all(type(s) is str for s in subtrees):
+            return False
+        for edge in flow:
+            if (type(edge) is not tuple or len(edge) != 3 or type(edge[0]) is not str or type(edge[1]) is not str
+                    or type(edge[2]) is not tuple or not all(type(p) is str for p in edge[2])):
+                return False
+    return True
+
+
 def load(
     references: Sequence[str], parents: str, detokenize: bool, where: Path | None = None
 ) -> dict[str, Analysis] | None:
     """The cached analyses of these distinct reference strings, or ``None`` (a miss)."""
     where = where or cache_root() / FOLDER
     key = _key(references, parents, detokenize)
-    value = read_entry(where / f"{key}.json", key)
-    try:
-        if value is None or value["references"] != list(references):
-            return None
-        analyses = value["analyses"]
-        if len(analyses) != len(references):
-            return None
-        return {ref: ([str(s) for s in subtrees], freeze_flow(flow))
-                for ref, (subtrees, flow) in zip(references, analyses)}
-    except (KeyError, TypeError, ValueError):
+    body = read_bytes_entry(where / f"{key}.entry", key)
+    if body is None:
         return None
+    try:
+        value = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not _valid(value, len(references)) or value[0] != list(references):
+        return None
+    return dict(zip(references, value[1]))
 
 
 def store(
@@ -100,12 +126,15 @@ def store(
     where: Path | None = None,
 ) -> None:
     """Write the analyses of these distinct reference strings (failures are ignored)."""
+    global _writes
     where = where or cache_root() / FOLDER
     key = _key(references, parents, detokenize)
-    path = where / f"{key}.json"
-    value = {"references": list(references), "analyses": [[subtrees, flow] for subtrees, flow in analyses]}
-    global _writes
-    if write_entry(path, key, value):
+    path = where / f"{key}.entry"
+    try:
+        body = marshal.dumps((list(references), [(list(s), list(f)) for s, f in analyses]))
+    except ValueError:
+        return
+    if write_bytes_entry(path, key, body):
         if _writes % PRUNE_EVERY == 0:
             prune(path.parent, MAX_BYTES)
         _writes += 1

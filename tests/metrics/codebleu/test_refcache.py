@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import random
 import subprocess
@@ -38,7 +39,7 @@ def corpus(seed: int = 3) -> list[tuple[str, str]]:
 
 
 def entries(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.json"))
+    return sorted(p for p in folder.glob("*.entry"))
 
 
 def test_hit_equals_miss_and_equals_no_cache(cache_dir, monkeypatch):
@@ -69,15 +70,14 @@ def _forge(path: Path, mutate) -> None:
     """Rewrite an entry's body with ``mutate`` applied and a *valid* checksum."""
     header, body = path.read_bytes().split(b"\n", 1)
     magic, _, key = header.split(b" ")
-    value = mutate(json.loads(body))
-    new_body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    value = mutate(marshal.loads(body))
+    new_body = marshal.dumps(value)
     path.write_bytes(b"%s %s %s\n" % (magic, hashlib.sha256(new_body).hexdigest().encode(), key) + new_body)
 
 
 def _drop_subtrees(value):
-    for analysis in value["analyses"]:
-        analysis[0] = analysis[0][:1]
-    return value
+    references, analyses = value
+    return references, [(subtrees[:1], flow) for subtrees, flow in analyses]
 
 
 @pytest.mark.parametrize("damage", ["flip_byte", "truncate", "bad_checksum", "garbage", "empty"])
@@ -127,7 +127,7 @@ def test_entry_for_other_references_is_a_miss(cache_dir):
     refs = ["x = 1", "y = x"]
     refcache.store(refs, [analyse(r, parse) for r in refs], "official", False)
     (entry,) = entries(cache_dir)
-    _forge(entry, lambda v: {**v, "references": ["x = 2", "y = x"]})  # valid checksum, wrong strings
+    _forge(entry, lambda v: (["x = 2", "y = x"], v[1]))  # valid checksum, wrong strings
     assert refcache.load(refs, "official", False) is None
 
 
@@ -169,5 +169,19 @@ def test_two_processes_with_one_cache_at_once(tmp_path):
     plain_env = dict(env, FUSIONBENCH_C2C_CACHE="0")
     plain = subprocess.run([sys.executable, "-c", SCRIPT], env=plain_env, capture_output=True, text=True, check=True)
     assert outs[0] == outs[1] == json.loads(again.stdout) == json.loads(plain.stdout)
-    assert list((tmp_path / "shared" / refcache.FOLDER).glob("*.json"))
+    assert list((tmp_path / "shared" / refcache.FOLDER).glob("*.entry"))
     assert not list((tmp_path / "shared" / refcache.FOLDER).glob(".tmp-*"))
+
+
+@pytest.mark.parametrize("forged", [
+    ("not", "a pair", "at all"),
+    (["x = 1"], [(["(module)"], [("var_0", "comesFrom", ["not", "a", "tuple"])])]),
+    (["x = 1"], [([b"bytes"], [])]),
+    (["x = 1"], []),
+])
+def test_entry_of_the_wrong_shape_is_a_miss(cache_dir, forged):
+    refs = ["x = 1"]
+    refcache.store(refs, [analyse(r, parse) for r in refs], "official", False)
+    (entry,) = entries(cache_dir)
+    _forge(entry, lambda v: forged)
+    assert refcache.load(refs, "official", False) is None
