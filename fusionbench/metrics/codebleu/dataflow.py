@@ -25,10 +25,11 @@ this very module under the old runtime.
 from __future__ import annotations
 
 from bisect import bisect_right
+from operator import itemgetter
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DataFlowEdge", "data_flow", "dataflow_counts", "normalize_data_flow"]
+__all__ = ["DataFlowEdge", "data_flow", "dataflow_counts", "normalize_data_flow", "normalized_counts"]
 
 # (variable name, token index, relation, parent names, parent token indices)
 DataFlowEdge = tuple[str, int, str, list[str], list[int]]
@@ -37,18 +38,17 @@ _LEAF_TYPES = ("string_literal", "string", "character_literal")
 _ASSIGNMENTS = ("assignment", "augmented_assignment", "for_in_clause")
 
 
-def _is_token(node: Any) -> bool:
-    kind = node.type
-    return (kind in _LEAF_TYPES or _childless(node)) and kind != "comment"
+_index = itemgetter(1)
 
 
-def _childless(node: Any) -> bool:
-    """Whether ``node`` has no children (``child_count`` is cheaper than building ``children``)."""
-    return node.child_count == 0
+def _by_index(edges: list) -> list:
+    """``sorted(edges, key=lambda e: e[1])`` (stable), skipping the work for 0 or 1 edge."""
+    return edges if len(edges) < 2 else sorted(edges, key=_index)
 
 
 def _token_spans(node: Any) -> list[tuple[int, int]]:
-    if _is_token(node):
+    kind = node.type  # _is_token, inlined: this runs once per node
+    if (kind in _LEAF_TYPES or node.child_count == 0) and kind != "comment":
         return [(node.start_byte, node.end_byte)]
     spans: list[tuple[int, int]] = []
     for child in node.children:
@@ -57,9 +57,10 @@ def _token_spans(node: Any) -> list[tuple[int, int]]:
 
 
 def _variable_spans(node: Any, index_to_code: dict) -> list[tuple[int, int]]:
-    if _is_token(node):
+    kind = node.type
+    if (kind in _LEAF_TYPES or node.child_count == 0) and kind != "comment":
         span = (node.start_byte, node.end_byte)
-        if node.type != index_to_code[span][1]:
+        if kind != index_to_code[span][1]:
             return [span]
         return []
     spans: list[tuple[int, int]] = []
@@ -129,12 +130,14 @@ class _Walker:
                 merged[key][0] = self.unique_names(merged[key][0] + parents)
                 merged[key][1] = sorted(list(set(merged[key][1] + parent_idx)))
         result = [(k[0], k[1], k[2], v[0], v[1]) for k, v in sorted(merged.items(), key=lambda t: t[0][1])]
-        return sorted(result, key=lambda e: e[1])
+        return _by_index(result)
 
     def walk(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
-        states = states.copy()
+        # The official walk copies ``states`` on entry.  Every caller but the ``elif``/``else``
+        # branches of ``_if_statement`` (which pass a copy) replaces its dict by the returned
+        # one, and state lists are never changed in place, so updating in place is the same.
         kind = node.type
-        if _is_token(node):
+        if (kind in _LEAF_TYPES or node.child_count == 0) and kind != "comment":  # _is_token
             idx, code = self.index_to_code[(node.start_byte, node.end_byte)]
             if kind == code:
                 return [], states
@@ -154,15 +157,22 @@ class _Walker:
         if kind == "while_statement":
             return self._while_statement(node, states)
         edges: list[DataFlowEdge] = []
-        for child in node.children:  # for-in clauses first, as in the official walk
-            if child.type == "for_in_clause":
+        children = node.children
+        kinds = [child.type for child in children]
+        if "for_in_clause" in kinds:  # for-in clauses first, as in the official walk
+            for child, child_kind in zip(children, kinds):
+                if child_kind == "for_in_clause":
+                    found, states = self.walk(child, states)
+                    edges += found
+            for child, child_kind in zip(children, kinds):
+                if child_kind != "for_in_clause":
+                    found, states = self.walk(child, states)
+                    edges += found
+        else:
+            for child in children:
                 found, states = self.walk(child, states)
                 edges += found
-        for child in node.children:
-            if child.type != "for_in_clause":
-                found, states = self.walk(child, states)
-                edges += found
-        return sorted(edges, key=lambda e: e[1]), states
+        return _by_index(edges), states
 
     def _default_parameter(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
         name = node.child_by_field_name("name")
@@ -173,7 +183,7 @@ class _Walker:
                 idx, code = self.index_to_code[span]
                 edges.append((code, idx, "comesFrom", [], []))
                 states[code] = [idx]
-            return sorted(edges, key=lambda e: e[1]), states
+            return _by_index(edges), states
         name_spans = _variable_spans(name, self.index_to_code)
         value_spans = _variable_spans(value, self.index_to_code)
         found, states = self.walk(value, states)
@@ -184,7 +194,7 @@ class _Walker:
                 idx2, code2 = self.index_to_code[span2]
                 edges.append((code1, idx1, "comesFrom", [code2], [idx2]))
             states[code1] = [idx1]
-        return sorted(edges, key=lambda e: e[1]), states
+        return _by_index(edges), states
 
     def _assignment(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
         if node.type == "for_in_clause":
@@ -199,7 +209,7 @@ class _Walker:
             found, states = self.walk(right, states)
             edges += found
         edges += self._edges_from(left_nodes, right_nodes, states)
-        return sorted(edges, key=lambda e: e[1]), states
+        return _by_index(edges), states
 
     def _if_statement(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
         edges: list[DataFlowEdge] = []
@@ -213,7 +223,7 @@ class _Walker:
                 found, current = self.walk(child, current)
                 edges += found
             else:
-                found, new_states = self.walk(child, states)
+                found, new_states = self.walk(child, states.copy())
                 edges += found
                 branch_states.append(new_states)
         branch_states.append(current)
@@ -228,7 +238,7 @@ class _Walker:
                     merged[key] += branch[key]
         for key in merged:
             merged[key] = sorted(list(set(merged[key])))
-        return sorted(edges, key=lambda e: e[1]), merged
+        return _by_index(edges), merged
 
     def _for_statement(self, node: Any, states: dict) -> tuple[list[DataFlowEdge], dict]:
         edges: list[DataFlowEdge] = []
@@ -272,18 +282,29 @@ def data_flow(code: str, root: Any, *, parents: str = "official") -> list[DataFl
     graph: list[DataFlowEdge]
     try:
         spans = _token_spans(root)
-        lines = code.split("\n")
-        line_starts = [0]
-        for line in lines[:-1]:
-            line_starts.append(line_starts[-1] + len(line.encode("utf-8")) + 1)
         index_to_code: dict = {}
-        for idx, span in enumerate(spans):
-            index_to_code[span] = (idx, _slice_token(span, lines, line_starts))
+        if "\n" not in code:
+            # One row: the official slice is the str sliced at the token's byte offsets.
+            for idx, span in enumerate(spans):
+                index_to_code[span] = (idx, code[span[0]:span[1]])
+        elif code.isascii():
+            # Byte offsets are str offsets, and the official row-by-row slicing only drops the
+            # line breaks: the same text as _slice_token, without locating rows.
+            for idx, span in enumerate(spans):
+                text = code[span[0]:span[1]]
+                index_to_code[span] = (idx, text.replace("\n", "") if "\n" in text else text)
+        else:
+            lines = code.split("\n")
+            line_starts = [0]
+            for line in lines[:-1]:
+                line_starts.append(line_starts[-1] + len(line.encode("utf-8")) + 1)
+            for idx, span in enumerate(spans):
+                index_to_code[span] = (idx, _slice_token(span, lines, line_starts))
         try:
             edges, _ = _Walker(index_to_code, unique).walk(root, {})
         except Exception:  # noqa: BLE001 - the official walk gives up silently, and so must we
             edges = []
-        edges = sorted(edges, key=lambda e: e[1])
+        edges = _by_index(edges)
         linked: set[int] = set()
         for edge in edges:
             if edge[-1]:
@@ -319,8 +340,15 @@ def normalize_data_flow(graph: list[DataFlowEdge]) -> list[tuple[str, str, list[
 
 def dataflow_counts(ref_graph: list[DataFlowEdge], cand_graph: list[DataFlowEdge]) -> tuple[int, int]:
     """(matched reference edges, reference edges); each candidate edge matches at most once."""
-    reference = normalize_data_flow(ref_graph)
-    candidate = normalize_data_flow(cand_graph)
+    return normalized_counts(normalize_data_flow(ref_graph), normalize_data_flow(cand_graph))
+
+
+def normalized_counts(reference: list, candidate: list) -> tuple[int, int]:
+    """:func:`dataflow_counts` on already normalised graphs (``candidate`` is not modified).
+
+    Edges may be tuples or (after a JSON round trip) lists: both sides must use the same form.
+    """
+    candidate = list(candidate)
     if not reference:
         return 0, 0
     matched = 0

@@ -71,23 +71,12 @@ class NgramStats:
         return NgramStats(*values)
 
 
-def _ngram_counts(tokens: list[str], n: int) -> Counter:
-    if len(tokens) < n:
-        return Counter()
-    if n == 1:
-        return Counter((t,) for t in tokens)
-    return Counter(zip(*(tokens[i:] for i in range(n))))
-
-
-def _weighted_unigram_sum(counts: dict[tuple[str, ...], int], weights: dict[str, float]) -> float:
-    total: float = 0  # starts as int 0, as in the official code
-    for gram, count in counts.items():
-        total += count * weights[gram[0]]
-    return total
-
-
 def ngram_stats(prediction: str, reference: str) -> NgramStats:
     """Statistics of one (prediction, reference) pair of token strings.
+
+    Unigrams are counted as bare tokens rather than 1-tuples and missing counts are read with
+    ``dict.get``; the float numerators are summed in the official term order (reference types in
+    first-occurrence order, starting from the int 0), so the values are bit-identical.
 
     >>> s = ngram_stats("return x + 1", "return x")
     >>> s.matches, s.hyp_ngrams, s.weighted_matches, s.ref_ngrams
@@ -95,23 +84,30 @@ def ngram_stats(prediction: str, reference: str) -> NgramStats:
     """
     hyp = prediction.split()
     ref = reference.split()
-    weights = {t: KEYWORD_WEIGHT if t in PYTHON_KEYWORDS else OTHER_WEIGHT for t in ref}
     matches, hyp_ngrams, weighted, ref_ngrams = [], [], [], []
     for n in range(1, MAX_ORDER + 1):
-        hyp_counts = _ngram_counts(hyp, n)
-        ref_counts = _ngram_counts(ref, n)
-        # BLEU: clip hypothesis counts by reference counts (iteration order is irrelevant: ints).
-        clipped = sum(min(c, ref_counts[g]) for g, c in hyp_counts.items())
-        matches.append(clipped)
-        hyp_ngrams.append(max(1, sum(hyp_counts.values())))
-        # Weighted BLEU: clip over the reference n-grams, in the reference's first-occurrence order.
-        ref_clipped = {g: min(c, hyp_counts[g]) for g, c in ref_counts.items()}
         if n == 1:
-            weighted.append(_weighted_unigram_sum(ref_clipped, weights))
-            ref_ngrams.append(max(1, _weighted_unigram_sum(ref_counts, weights)))
+            hyp_counts, ref_counts = Counter(hyp), Counter(ref)
         else:
-            weighted.append(sum(ref_clipped.values()))
-            ref_ngrams.append(max(1, sum(ref_counts.values())))
+            hyp_counts = Counter(zip(*(hyp[i:] for i in range(n)))) if len(hyp) >= n else Counter()
+            ref_counts = Counter(zip(*(ref[i:] for i in range(n)))) if len(ref) >= n else Counter()
+        ref_get, hyp_get = ref_counts.get, hyp_counts.get
+        # BLEU: clip hypothesis counts by reference counts (iteration order is irrelevant: ints).
+        matches.append(sum([min(c, ref_get(g, 0)) for g, c in hyp_counts.items()]))
+        hyp_ngrams.append(max(1, max(0, len(hyp) - n + 1)))
+        # Weighted BLEU: clip over the reference n-grams, in the reference's first-occurrence order.
+        if n == 1:
+            total: float = 0  # starts as int 0, as in the official code
+            reference_total: float = 0
+            for token, count in ref_counts.items():
+                weight = KEYWORD_WEIGHT if token in PYTHON_KEYWORDS else OTHER_WEIGHT
+                total += min(count, hyp_get(token, 0)) * weight
+                reference_total += count * weight
+            weighted.append(total)
+            ref_ngrams.append(max(1, reference_total))
+        else:
+            weighted.append(sum([min(c, hyp_get(g, 0)) for g, c in ref_counts.items()]))
+            ref_ngrams.append(max(1, max(0, len(ref) - n + 1)))
     return NgramStats(tuple(matches), tuple(hyp_ngrams), tuple(weighted), tuple(ref_ngrams), len(hyp), len(ref), 1)
 
 

@@ -38,6 +38,7 @@ the function falls back to the plain official walk, so the result is always that
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from typing import Any
@@ -50,8 +51,6 @@ __all__ = [
     "syntax_counts_generic",
 ]
 
-_OPEN = 40  # "("
-_CLOSE = 41  # ")"
 _MISSING = "(MISSING "
 _UNEXPECTED = "(UNEXPECTED "
 #: ``ts_subtree__write_char_to_string``: a quoted printable ASCII character, one of four escapes,
@@ -200,6 +199,16 @@ def _missing_leaves() -> tuple[re.Pattern[str], frozenset[str]] | None:
     return pattern, frozenset(drop)
 
 
+def _positions(data: bytes, char: bytes) -> list[int]:
+    """Offsets of every ``char`` in ``data`` (split and running sums run in C; no numpy import).
+
+    >>> _positions(b"(a(b))", b"(")
+    [0, 2]
+    """
+    pieces = data.split(char)
+    return [total + k for k, total in enumerate(accumulate(map(len, pieces[:-1])))]
+
+
 def _masked_parentheses(
     text: str, missing: re.Pattern[str], dropped: frozenset[str]
 ) -> tuple[list[int], list[int]] | None:
@@ -208,8 +217,6 @@ def _masked_parentheses(
     Returns ``None`` when the rendering has a form this module does not know (non-ASCII text, an
     unknown ``MISSING``/``UNEXPECTED`` leaf); the caller then uses the plain walk.
     """
-    import numpy as np
-
     try:
         data = bytearray(text.encode("ascii"))
     except UnicodeEncodeError:
@@ -226,9 +233,9 @@ def _masked_parentheses(
             if marker is _MISSING and leaf.group() in dropped:
                 skipped.append((start, end - 1))
             start = text.find(marker, end)
-    codes = np.frombuffer(bytes(data), dtype=np.uint8)
-    opens = np.flatnonzero(codes == _OPEN).tolist()
-    closes = np.flatnonzero(codes == _CLOSE).tolist()
+    masked_bytes = bytes(data)
+    opens = _positions(masked_bytes, b"(")
+    closes = _positions(masked_bytes, b")")
     if skipped:
         drop_open = {o for o, _ in skipped}
         drop_close = {c for _, c in skipped}

@@ -1,30 +1,53 @@
-"""Run the structural (syntax and data-flow) part of CodeBLEU in worker processes.
+"""Run the structural (syntax and data-flow) part of CodeBLEU in long-lived worker processes.
 
 The official data-flow value depends on Python's string hashing: it is the value printed by the
 official script under ``PYTHONHASHSEED=0``.  Worker processes are therefore started with that
-seed, whatever the caller's, and the corpus is split across them (one per core).  When the
-calling process already runs with seed 0, or the order-insensitive ``parents="sorted"`` variant
-is used, small corpora are scored in-process to save the start-up cost.
+seed, whatever the caller's.  They are started on first use and then kept: one pool per
+process, reused by every call and every :class:`~fusionbench.metrics.codebleu.CodeBLEUAccumulator`
+batch, so streaming pays the start-up once.  Workers exit when their standard input closes:
+the pool is shut down at interpreter exit (:func:`shutdown_workers`, registered with
+:mod:`atexit`), a forked child forgets the parent's pool (it starts its own if it scores), and
+if the parent dies its workers see end-of-file and exit too.
+
+The corpus is split across the workers (one per core).  When the calling process already runs
+with seed 0, or the order-insensitive ``parents="sorted"`` variant is used, small corpora are
+scored in-process.  Workers keep the reference cache of :mod:`.refcache`.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO, Any
 
 from fusionbench.errors import FusionBenchError
 
-__all__ = ["IN_PROCESS_MAX_PAIRS", "PAIRS_PER_WORKER_MIN", "compute_structural_counts", "start_structural_counts"]
+__all__ = [
+    "IN_PROCESS_MAX_PAIRS",
+    "PAIRS_PER_WORKER_MIN",
+    "compute_structural_counts",
+    "shutdown_workers",
+    "start_structural_counts",
+    "worker_pids",
+]
 
 #: Corpora up to this size are scored in-process when the hash seed allows it.
 IN_PROCESS_MAX_PAIRS = 200
-#: Do not start a worker for fewer pairs than this.
-PAIRS_PER_WORKER_MIN = 100
+#: Do not give a worker fewer pairs than this (workers are kept, so splitting is cheap).
+PAIRS_PER_WORKER_MIN = 16
+#: Seconds a worker gets to exit after its input closes before it is killed (it may be finishing a
+#: reference-cache write; a killed write leaves no entry, only a temporary file that prune removes).
+SHUTDOWN_GRACE_S = 10.0
+
+Counts = tuple[int, int, int, int]
 
 
 def _in_process_allowed(parents: str) -> bool:
@@ -39,24 +62,143 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def _run_worker(chunk: Sequence[tuple[str, str]], parents: str, detokenize: bool) -> list[tuple[int, int, int, int]]:
-    request = json.dumps({"pairs": list(chunk), "parents": parents, "detokenize": detokenize})
-    proc = subprocess.run(
-        [sys.executable, "-m", "fusionbench.metrics.codebleu.worker"],
-        input=request.encode("utf-8"), capture_output=True, env=_worker_env(), check=False,
-    )
-    if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(f"CodeBLEU worker failed: {detail[-1] if detail else proc.returncode}")
-    return [tuple(x) for x in json.loads(proc.stdout)]
+class _WorkerGone(RuntimeError):
+    """A worker's pipe broke or closed: it died (crashed, or was killed from outside)."""
 
 
-def _local(pairs: Sequence[tuple[str, str]], parents: str, detokenize: bool) -> list[tuple[int, int, int, int]]:
+class _Worker:
+    """One worker process and its pipes."""
+
+    def __init__(self) -> None:
+        self.stderr: IO[bytes] = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "fusionbench.metrics.codebleu.worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=_worker_env(),
+        )
+
+    def send(self, request: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise _WorkerGone(f"CodeBLEU worker {self.proc.pid} is gone") from exc
+
+    def receive(self) -> list[Counts]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            self.stderr.seek(0)
+            detail = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
+            raise _WorkerGone(f"CodeBLEU worker failed: {detail[-1] if detail else self.proc.returncode}")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"CodeBLEU worker failed: {answer['error']}")
+        return [tuple(x) for x in answer["counts"]]
+
+    def close(self, wait: bool = True) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+        if wait:
+            try:
+                self.proc.wait(SHUTDOWN_GRACE_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr.close()
+
+
+class _Pool:
+    """The worker processes of this process (started on demand, grown to the largest need)."""
+
+    def __init__(self) -> None:
+        self.workers: list[_Worker] = []
+
+    def map(self, chunks: list[list[tuple[str, str]]], options: dict[str, Any]) -> list[list[Counts]]:
+        """Counts per chunk, one chunk per worker.  A worker that died since its last use (killed
+        from outside, say) is replaced, and a call during which one dies is retried once with
+        fresh workers (the counts are deterministic)."""
+        for attempt in range(2):
+            for worker in [w for w in self.workers if w.proc.poll() is not None]:
+                self.workers.remove(worker)
+                worker.close()
+            while len(self.workers) < len(chunks):
+                self.workers.append(_Worker())
+            try:
+                for worker, chunk in zip(self.workers, chunks):
+                    worker.send({"pairs": chunk, **options})
+                return [worker.receive() for worker, _ in zip(self.workers, chunks)]
+            except _WorkerGone:
+                self.close()  # a worker in an unknown state is never reused
+                if attempt:
+                    raise
+            except BaseException:
+                self.close()
+                raise
+        raise AssertionError("unreachable")
+
+    def close(self, wait: bool = True) -> None:
+        workers, self.workers = self.workers, []
+        for worker in workers:
+            worker.close(wait)
+
+
+_lock = threading.Lock()
+_pool: _Pool | None = None
+_local_memo: dict[tuple[str, bool], dict] = {}
+
+
+def shutdown_workers() -> None:
+    """Stop the worker processes of this process (they are started again when needed)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+        if pool is not None:
+            pool.close()
+
+
+def worker_pids() -> list[int]:
+    """Process ids of the running workers of this process (for tests and diagnostics)."""
+    with _lock:
+        return [] if _pool is None else [w.proc.pid for w in _pool.workers]
+
+
+def _forget_after_fork() -> None:
+    """In a forked child: drop the parent's pool without touching the parent's workers."""
+    global _lock, _pool
+    _lock = threading.Lock()
+    pool, _pool = _pool, None
+    if pool is not None:
+        pool.close(wait=False)  # closes only this child's copies of the pipes
+
+
+atexit.register(shutdown_workers)
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def _run_pool(chunks: list[list[tuple[str, str]]], options: dict[str, Any]) -> list[list[Counts]]:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = _Pool()
+        return _pool.map(chunks, options)
+
+
+def _local(pairs: Sequence[tuple[str, str]], parents: str, detokenize: bool) -> list[Counts]:
     from fusionbench.metrics.codebleu.detok import detokenize as detok
     from fusionbench.metrics.codebleu.parse import parse
     from fusionbench.metrics.codebleu.structure import structural_counts
+    from fusionbench.metrics.codebleu.worker import MEMO_MAX_STRINGS
 
-    return structural_counts(pairs, parse, parents=parents, transform=detok if detokenize else None)
+    memo = _local_memo.setdefault((parents, detokenize), {})
+    if len(memo) > MEMO_MAX_STRINGS:
+        memo.clear()
+    return structural_counts(pairs, parse, parents=parents, transform=detok if detokenize else None, memo=memo)
 
 
 def start_structural_counts(
@@ -66,7 +208,7 @@ def start_structural_counts(
     detokenize: bool = False,
     grammar: str | os.PathLike[str] | None = None,
     processes: int | None = None,
-) -> Callable[[], list[tuple[int, int, int, int]]]:
+) -> Callable[[], list[Counts]]:
     """Start :func:`compute_structural_counts` in the background; call the result to wait for it.
 
     The caller can meanwhile compute the n-gram statistics, which need no parsing.
@@ -74,10 +216,10 @@ def start_structural_counts(
     if not pairs or (grammar is None and _in_process_allowed(parents) and len(pairs) <= IN_PROCESS_MAX_PAIRS):
         result = compute_structural_counts(pairs, parents=parents, detokenize=detokenize, grammar=grammar)
         return lambda: result
-    pool = ThreadPoolExecutor(1)
-    future = pool.submit(compute_structural_counts, pairs, parents=parents, detokenize=detokenize,
-                         grammar=grammar, processes=processes)
-    pool.shutdown(wait=False)
+    executor = ThreadPoolExecutor(1)
+    future = executor.submit(compute_structural_counts, pairs, parents=parents, detokenize=detokenize,
+                             grammar=grammar, processes=processes)
+    executor.shutdown(wait=False)
     return future.result
 
 
@@ -88,7 +230,7 @@ def compute_structural_counts(
     detokenize: bool = False,
     grammar: str | os.PathLike[str] | None = None,
     processes: int | None = None,
-) -> list[tuple[int, int, int, int]]:
+) -> list[Counts]:
     """(syntax matches, syntax total, data-flow matches, data-flow total) per pair, in order.
 
     Args:
@@ -111,9 +253,10 @@ def compute_structural_counts(
     count = processes or os.cpu_count() or 1
     count = max(1, min(count, len(pairs) // PAIRS_PER_WORKER_MIN or 1))
     size = -(-len(pairs) // count)
-    chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
-    if len(chunks) == 1:
-        return _run_worker(chunks[0], parents, detokenize)
-    with ThreadPoolExecutor(len(chunks)) as pool:
-        parts = list(pool.map(lambda c: _run_worker(c, parents, detokenize), chunks))
+    chunks = [[tuple(p) for p in pairs[i:i + size]] for i in range(0, len(pairs), size)]
+    from fusionbench.metrics.codebleu.refcache import folder
+
+    where = folder()
+    options = {"parents": parents, "detokenize": detokenize, "cache": None if where is None else str(where)}
+    parts = _run_pool(chunks, options)
     return [counts for part in parts for counts in part]
