@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -97,40 +96,13 @@ def _check_string_map(check: _Checker, data: Mapping[str, Any], role: Role) -> N
         check.string(value, (key,))
 
 
-#: Python's tokenizer refuses deeper bracket nesting (MAXLEVEL); CodeBLEU's parser crashes far deeper.
-MAX_BRACKET_DEPTH = 200
 #: Integers beyond this cannot become a float (the metric computes in floats).
 MAX_COORDINATE = 10**300
 
-_BRACKETS = re.compile(r"[^()\[\]{}]+")
-
-
-def bracket_depth(code: str) -> int:
-    """The deepest nesting of ``()``, ``[]`` and ``{}`` in ``code`` (string literals not excluded); below
-    :data:`MAX_BRACKET_DEPTH` brackets in all, a cheap upper bound."""
-    if code.count("(") + code.count("[") + code.count("{") <= MAX_BRACKET_DEPTH:
-        return min(MAX_BRACKET_DEPTH, code.count("(") + code.count("[") + code.count("{"))
-    depth = deepest = 0
-    for char in _BRACKETS.sub("", code):
-        if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth = max(0, depth - 1)
-    return deepest
-
-
 def _check_c2c(check: _Checker, data: Mapping[str, Any], role: Role) -> None:
+    # Code too deeply nested to score is refused by the metric itself, by key
+    # (fusionbench.metrics.codebleu.depth), at the depth where scoring would really fail.
     _check_string_map(check, data, role)
-    if role != "prediction":
-        return
-    for key, value in data.items():
-        if bracket_depth(value) > MAX_BRACKET_DEPTH:
-            raise FormatError(
-                f"code nested {bracket_depth(value):,} brackets deep; Python itself refuses more than "
-                f"{MAX_BRACKET_DEPTH} and the CodeBLEU parser cannot score it",
-                file=check.file, path=json_path(key), expected=f"at most {MAX_BRACKET_DEPTH} nested brackets",
-            )
 
 
 def _check_zsod(check: _Checker, data: Mapping[str, Any], role: Role) -> None:

@@ -510,22 +510,33 @@ def _kill_group(process: subprocess.Popen[bytes], cgroup: RunCgroup | None) -> N
         cgroup.kill_all()
 
 
-def _sweep_orphans(known: set[int]) -> None:
-    """Kill processes re-parented to us (we are a child subreaper during the run)."""
-    me = os.getpid()
+def _own_children() -> set[int]:
+    """The pids whose parent is this process (read from ``/proc``)."""
+    me, found = os.getpid(), set()
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) in known:
+        if not entry.name.isdigit():
             continue
         try:
             fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if int(fields[1]) == me:
-            try:
-                os.kill(int(entry.name), signal.SIGKILL)
-                os.waitpid(int(entry.name), 0)
-            except OSError:
-                pass
+            found.add(int(entry.name))
+    return found
+
+
+def _sweep_orphans(known: set[int]) -> None:
+    """Kill processes re-parented to us (we are a child subreaper during the run).
+
+    ``known`` are children to spare: the entrypoint itself and whatever this process already had
+    before the run (the C2C scoring worker pool, for instance), which cannot be the submission's.
+    """
+    for pid in _own_children() - known:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
 
 
 def _set_subreaper(on: bool) -> bool:
@@ -640,6 +651,7 @@ def run_entrypoint(
     child_env.update({"PYTHONPATH": os.pathsep.join(p for p in (str(SITE_HOOKS), child_env.get("PYTHONPATH")) if p),
                       "FUSIONBENCH_LIMIT_LOG": str(limit_log)})
     out_buf, err_buf = _TailBuffer(limits.log_bytes), _TailBuffer(limits.log_bytes)
+    spared = _own_children()  # children from before the run are ours, not the submission's
     subreaper = _set_subreaper(True)
     started = time.monotonic()
     status, flags = None, []
@@ -680,7 +692,7 @@ def run_entrypoint(
         wall = time.monotonic() - started
         _kill_group(process, cgroup)  # whatever the entrypoint left running
         if subreaper:
-            _sweep_orphans({process.pid})
+            _sweep_orphans({process.pid} | spared)
         for reader in readers:
             reader.join(timeout=5)
         code = process.returncode

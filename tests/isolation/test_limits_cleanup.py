@@ -314,3 +314,28 @@ def test_a_run_whose_submission_leaves_links_and_mode_000_folders_cleans_up_and_
     cwd = record["execution"]["stdout"]["text"].split("CWD", 1)[1].split()[0]
     assert not os.path.exists(os.path.dirname(cwd))
     assert host.read_text() == "keep" and host.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_orphan_sweep_spares_children_the_caller_had_before_the_run(tmp_path):
+    """The caller's own children (e.g. the C2C scoring workers) survive; the entrypoint's orphan does not."""
+    mine = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        code = textwrap.dedent("""
+            import os, subprocess, sys
+            child = subprocess.Popen([sys.executable, "-c", "import os, time; open('orphan.pid', 'w').write(str(os.getpid())); time.sleep(60)"], start_new_session=True)
+            while not os.path.exists("orphan.pid"):
+                pass
+            """)
+        work = tmp_path / "work"
+        work.mkdir()
+        (work / "run.py").write_text(code, encoding="utf-8")
+        outcome = run_entrypoint(f"{sys.executable} run.py", work, limits=Limits(wall_time_s=30), sandbox=False)
+        assert outcome.status == "ok", outcome.stderr
+        orphan = int((work / "orphan.pid").read_text())
+        time.sleep(0.2)
+        assert mine.poll() is None  # the caller's child lives on
+        with pytest.raises(ProcessLookupError):  # control: the submission's orphan was swept
+            os.kill(orphan, 0)
+    finally:
+        mine.kill()
+        mine.wait()

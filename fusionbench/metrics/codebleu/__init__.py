@@ -77,12 +77,19 @@ def codebleu_item_stats(
 
     Raises:
         KeyMismatchError: a reference key has no prediction.
+        FormatError: a string nests too deep to be scored (see :mod:`.depth`), named by its key.
     """
+    from fusionbench.metrics.codebleu.depth import check_tree_depths
     from fusionbench.metrics.codebleu.workers import start_structural_counts
 
     _check_keys(predictions, references)
     keys = list(references)
     pairs = [(references[k], predictions[k]) for k in keys]
+    transform = None
+    if detokenize:
+        from fusionbench.metrics.codebleu.detok import detokenize as transform
+    check_tree_depths(((k, role, code) for k, (ref, cand) in zip(keys, pairs)
+                       for role, code in (("prediction", cand), ("reference", ref))), transform=transform)
     wait = start_structural_counts(pairs, parents=dataflow_parents, detokenize=detokenize, grammar=grammar)
     ngrams = [ngram_stats(cand, ref) for ref, cand in pairs]  # while the workers parse
     return [
