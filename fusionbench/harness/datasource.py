@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fusionbench.errors import MissingFileError
 from fusionbench.formats import find_task_file, tasks_in_directory
+from fusionbench.pinned import sha256_of
 
 __all__ = ["DataSplit", "hash_file", "hash_tree", "resolve_data"]
 
@@ -74,13 +75,8 @@ def resolve_data(data: str | os.PathLike[str], split: str = "test") -> DataSplit
     return DataSplit("dir", str(root), split, found.inputs, found.answers)
 
 
-def hash_file(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+#: SHA-256 of a file's bytes (one definition, shared with the pinned downloads).
+hash_file = sha256_of
 
 
 def tree_digest(root: str | os.PathLike[str]) -> tuple[str, int, int]:
