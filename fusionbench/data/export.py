@@ -20,7 +20,7 @@ from fusionbench.tasks import TASK_ORDER, get_task
 __all__ = ["export_challenge", "export_hub", "push_to_hub"]
 
 _LICENSE_NOTE = ("Each config keeps the licence of its source (listed per config below); fusionbench's own "
-                 "code is Apache-2.0.")
+                 "code is MIT.")
 
 
 def _embed_images(dataset: Any) -> Any:

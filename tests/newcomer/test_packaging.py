@@ -25,8 +25,9 @@ def test_the_distribution_name_is_publishable_and_the_import_name_stays():
     normalised = name.lower().replace("_", "-").replace(".", "-")
     assert normalised != "fusion-bench" and normalised.replace("-", "") != "fusionbench"  # PyPI's clash rule
     assert (ROOT / "fusionbench" / "__init__.py").is_file()
-    assert "Apache-2.0" in _project()["project"]["license"]["text"]
-    assert "Apache License" in (ROOT / "LICENSE").read_text(encoding="utf-8")[:200]
+    assert _project()["project"]["license"]["text"] == "MIT"
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    assert "license: MIT" in (ROOT / "CITATION.cff").read_text(encoding="utf-8")  # one licence everywhere
 
 
 def test_the_readme_installs_what_pyproject_names():
