@@ -65,13 +65,15 @@ def summary_html(index: int, record: Mapping[str, Any],
     facts = [
         ("data", dataset_label(record)),
         ("run", f"{execution.get('status', 'ok')} (exit status {execution.get('exit_code')})"),
-        ("isolation", isolation.get("mode", "?") + (f", network {isolation['network']}" if "network" in isolation else "")),
+        ("isolation", isolation_label(isolation)),
         ("timings", time_text or "–"),
         ("created", record.get("created_at", "?")),
         ("fusionbench", record.get("fusionbench_version", "?")),
         ("submission sha256", str(submission.get("sha256", ""))[:16]),
     ]
-    options = {k: v for k, v in (record.get("options") or {}).items() if v not in (False, None, "official")}
+    from fusionbench.evaluation import OPTION_DEFAULTS
+
+    options = {k: v for k, v in (record.get("options") or {}).items() if OPTION_DEFAULTS.get(k, object()) != v}
     if options:
         facts.append(("non-default options", ", ".join(f"{k}={v}" for k, v in options.items())))
     fact_html = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
@@ -83,3 +85,16 @@ def summary_html(index: int, record: Mapping[str, Any],
         f'<th>signature, status</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
         f'<table class="facts"><tbody>{fact_html}</tbody></table></div></section>'
     )
+
+
+def isolation_label(isolation: dict) -> str:
+    """One line: the sandbox, its network, the uid inside and how many locks the probe verified."""
+    parts = [str(isolation.get("mode", "?"))]
+    if "network" in isolation:
+        parts.append(f"network {isolation['network']}")
+    if "uid" in isolation:
+        parts.append(f"uid {isolation['uid']} inside")
+    if isolation.get("locks_verified"):
+        parts.append(f"locks verified: {', '.join(isolation['locks_verified'])}")
+    return ", ".join(parts)
+

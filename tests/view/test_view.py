@@ -120,3 +120,16 @@ def test_the_summary_breaks_scores_down_by_language_with_intervals(sample_record
     assert (ru.group(1), ru.group(2)) == ("1.000", "1.000–1.000")
     assert (en.group(1), en.group(2)) == ("0.000", "0.000–0.000")
     assert 'data-summary-task="VQA" data-lang="en"' in text and "C2C execution accuracy" not in text
+
+
+def test_the_summary_lists_only_options_that_differ_from_the_defaults_and_the_sandbox_locks(tmp_path):
+    from fusionbench.view.summary import isolation_label, summary_html
+
+    base = {"tasks": {}, "overall": 0.0, "execution": {}, "timings": {}, "submission": {"name": "x"},
+            "dataset": {"source": "sample", "split": "test"},
+            "isolation": {"mode": "bwrap", "network": "none", "uid": 65534, "locks_verified": ["not_root", "no_mount"]}}
+    default = summary_html(0, {**base, "options": {"c2c_timeout": 10.0, "zsod_matching": "official"}}, {}, [])
+    assert "non-default options" not in default  # a default value is not news
+    changed = summary_html(0, {**base, "options": {"c2c_timeout": 3.0, "vqa_normalize_references": True}}, {}, [])
+    assert "c2c_timeout=3.0" in changed and "vqa_normalize_references=True" in changed
+    assert isolation_label(base["isolation"]) == "bwrap, network none, uid 65534 inside, locks verified: not_root, no_mount"
