@@ -72,6 +72,9 @@ def add_harness_commands(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--max-prediction", default="64M",
                      help="largest prediction file read, by apparent size (default: 64M; parsing may use up to "
                           "32 times this in a separate process)")
+    run.add_argument("--max-score-time", default="10m",
+                     help="wall time to score each task's prediction file, e.g. 10m, 600 (default: 10m); "
+                          "past it the task is invalid")
     run.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                      help="environment variable for the entrypoint (repeatable; nothing else is passed)")
     run.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap samples (default: 1000)")
@@ -163,7 +166,8 @@ def _run(args: argparse.Namespace) -> int:
         env[key] = value
     limit_args: dict[str, Any] = {"wall_time_s": parse_seconds(args.time_limit), "max_processes": args.max_processes,
                                   "output_bytes": parse_bytes(args.max_output), "max_files": args.max_files,
-                                  "prediction_bytes": parse_bytes(args.max_prediction)}
+                                  "prediction_bytes": parse_bytes(args.max_prediction),
+                                  "score_time_s": parse_seconds(args.max_score_time)}
     if args.memory:
         limit_args["memory_bytes"] = parse_bytes(args.memory)
     if args.no_sandbox:

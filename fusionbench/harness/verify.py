@@ -146,7 +146,8 @@ def verify_record(path: str | os.PathLike[str], *, data: str | os.PathLike[str] 
         return result
 
     max_bytes = (record.get("limits") or {}).get("prediction_bytes")
-    outcomes = score_predictions(predictions, split.references, tasks, record["options"], max_bytes=max_bytes)
+    outcomes = score_predictions(predictions, split.references, tasks, record["options"], max_bytes=max_bytes,
+                                 time_limit_s=(record.get("limits") or {}).get("score_time_s"))
     bootstrap = record["bootstrap"]
     intervals = bootstrap_intervals(outcomes, samples=bootstrap["samples"], seed=bootstrap["seed"],
                                     level=bootstrap["level"])

@@ -72,11 +72,19 @@ LOCKS = {
     "no_mount": "nothing can be mounted (tmpfs, cgroup)",
     "no_remount": "a read-only bind cannot be remounted read-write",
     "no_umount": "a mask cannot be unmounted",
+    "no_proc_sys_write": "host-wide kernel settings cannot be opened for writing (/proc/sys, /proc/sysrq-trigger, "
+                         "/sys)",
 }
+
+#: Kernel files that a root harness's sandbox uid (which maps to host uid 0) could otherwise write:
+#: the probe opens each for writing (opens only, never writes) and requires every open to fail.
+KERNEL_WRITE_TARGETS = ("/proc/sys/kernel/core_pattern", "/proc/sys/vm/drop_caches", "/proc/sysrq-trigger",
+                        "/sys/kernel/mm/transparent_hugepage/enabled")
 
 #: Runs inside the sandbox with the same flags as the entrypoint and prints what it could do.
 _PROBE = r"""
 import ctypes, json, os
+KERNEL_WRITE_TARGETS = %r
 libc = ctypes.CDLL(None, use_errno=True)
 status = {}
 for line in open("/proc/self/status"):
@@ -85,6 +93,13 @@ for line in open("/proc/self/status"):
 caps = {k: status.get(k, "?") for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
 def refused(rc):
     return rc != 0
+def open_refused(path):  # opens for writing and closes at once: nothing is ever written
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        return True
+    os.close(fd)
+    return False
 found = {
     "uid": os.getuid(), "gid": os.getgid(), "euid": os.geteuid(), "egid": os.getegid(), "capabilities": caps,
     "not_root": 0 not in (os.getuid(), os.geteuid(), os.getgid(), os.getegid()),
@@ -94,10 +109,11 @@ found = {
                 and refused(libc.mount(b"cgroup", b"/tmp", b"cgroup", 0, b"pids")),
     "no_remount": refused(libc.mount(None, b"/usr", None, 32 | 4096, None)),  # MS_REMOUNT | MS_BIND
     "no_umount": refused(libc.umount2(b"/usr", 2)),  # MNT_DETACH
+    "no_proc_sys_write": all(open_refused(p) for p in KERNEL_WRITE_TARGETS),
     "no_nested_userns": refused(libc.unshare(0x10000000)),  # CLONE_NEWUSER, last: it changes our namespace
 }
 print(json.dumps(found))
-"""
+""" % (KERNEL_WRITE_TARGETS,)
 
 
 def _default_memory() -> int:
@@ -119,10 +135,11 @@ class Limits:
     log_bytes: int = 32 * 1024  # kept of stdout and of stderr, each: half from the start, half from the end
     max_files: int = 100_000  # files and folders the entrypoint may create in the work folder
     prediction_bytes: int = 64 * 1024**2  # the largest prediction file the harness reads (apparent size)
+    score_time_s: float = 600.0  # wall time to score one task's prediction file (in a child process)
 
     def __post_init__(self) -> None:
         for name in ("wall_time_s", "memory_bytes", "max_processes", "output_bytes", "log_bytes", "max_files",
-                     "prediction_bytes"):
+                     "prediction_bytes", "score_time_s"):
             if getattr(self, name) <= 0:
                 raise SandboxError(f"limit {name} must be positive, not {getattr(self, name)!r}")
 
@@ -281,16 +298,23 @@ def _python_paths() -> list[Path]:
     return sorted(p for p in resolved if p != Path("/") and not any(_under(p, s) for s in system))
 
 
+#: ``/proc/sys`` bound read-only over the fresh ``/proc``: a harness run as root maps the sandbox's
+#: uid to host uid 0, and ``/proc/sys`` files are checked by owner, not by capability, so without
+#: this a submission could set host-wide sysctls (``kernel.core_pattern``, ``vm.drop_caches``...).
+#: (bwrap 0.8's ``--remount-ro /proc/sys`` fails: ``/proc/sys`` is no mount of its own there.)
+PROC_SYS_READ_ONLY: tuple[str, ...] = ("--ro-bind", "/proc/sys", "/proc/sys")
+
+
 def base_sandbox_args(bwrap: str) -> list[str]:
     """The start of every sandbox command: all namespaces, the :data:`HARDENING` flags, no process
     outliving its parent, and a read-only system (``/usr``, the top-level library folders, the
-    :data:`ETC_FILES`) with fresh ``/proc``, ``/dev`` and a private ``/tmp``.
+    :data:`ETC_FILES`) with fresh ``/proc`` (its ``/proc/sys`` read-only), ``/dev`` and a private ``/tmp``.
 
     Both the harness's entrypoint sandbox and :mod:`fusionbench.isolation.batch` build on it, so
     the locks that :func:`verify_locks` checks hold for both.
     """
     args = [bwrap, "--unshare-all", *HARDENING, "--die-with-parent", "--new-session", "--proc", "/proc",
-            "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
+            *PROC_SYS_READ_ONLY, "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -359,7 +383,7 @@ def prefetch_locks() -> threading.Thread:
 
 
 def _verify_locks(bwrap: str) -> dict[str, Any]:
-    key = (bwrap, *HARDENING, str(os.geteuid()))
+    key = (bwrap, *HARDENING, *PROC_SYS_READ_ONLY, str(os.geteuid()))
     if key in _LOCK_CACHE:
         return _LOCK_CACHE[key]
     import json
