@@ -30,6 +30,7 @@ from typing import Any
 from fusionbench.errors import FusionBenchError
 from fusionbench.evaluation import accumulator_for
 from fusionbench.formats import find_task_file, read_task_file
+from fusionbench.isolation.cgroup import forget_inherited, remove_leftovers
 from fusionbench.metrics.accumulator import ItemStats
 from fusionbench.metrics.result import TaskScore, round3
 
@@ -200,6 +201,7 @@ def _item_stats_isolated(accumulator: Any, predictions_dir: Any, task: str, refe
         code = 0
         try:
             os.setpgid(0, 0)
+            forget_inherited()
             signal.signal(signal.SIGTERM, _stop_on_signal)  # so that finally clauses (sandboxes, cgroups) run
             os.close(read_end)
             import faulthandler
@@ -214,6 +216,10 @@ def _item_stats_isolated(accumulator: Any, predictions_dir: Any, task: str, refe
             code = 70
         finally:
             _shutdown_child_workers(graceful=code == 0)
+            try:
+                remove_leftovers()  # cgroups of sandboxes whose threads an interrupt stopped (C2C execution)
+            except BaseException:  # noqa: BLE001
+                pass
             os._exit(code)
     try:
         os.setpgid(pid, pid)  # also here, so that the group exists before the child gets to it

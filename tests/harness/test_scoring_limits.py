@@ -6,6 +6,7 @@ at the scoring time limit, the other tasks are still scored, and the scoring chi
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -116,3 +117,75 @@ def test_sigterm_while_scoring_leaves_no_process_behind(tmp_path):
     assert _marked(marker) == []
     assert not (tmp_path / "results").exists() or not any(p.name.startswith(".staging-")
                                                          for p in (tmp_path / "results").iterdir())
+
+
+#: Every C2C candidate SIGSTOPs the sandboxed test driver that runs it: execution scoring hangs.
+STOPPER = """
+import json, os
+keys = json.load(open("input/C2C/requests.json"))
+stop = "def f ( * a ) : NEW_LINE INDENT import os , signal NEW_LINE os . kill ( os . getppid ( ) , signal . SIGSTOP ) NEW_LINE DEDENT"
+os.makedirs("output", exist_ok=True)
+json.dump({k: stop for k in keys}, open("output/prediction_C2C.json", "w"))
+"""
+
+
+def _cgroup_dirs() -> set[str]:
+    root = Path("/sys/fs/cgroup")
+    return {str(p) for p in root.glob("**/fusionbench-*") if p.is_dir()} if root.is_dir() else set()
+
+
+def _sandboxes_of(parents: list[int]) -> list[int]:
+    """bwrap processes whose parent is one of ``parents`` (their environment is not inherited)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                ppid = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if ppid in parents and b"bwrap" in Path(entry.path, "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="sandbox cgroups are made by a root harness")
+def test_sigterm_during_c2c_execution_leaves_no_sandbox_nor_cgroup(tmp_path):
+    from tests.c2c_real.conftest import MIRROR, gfg_split
+
+    if not (MIRROR / "transcoder_evaluation_gfg" / "python").is_dir():
+        pytest.skip(f"the AVATAR mirror is not at {MIRROR}")
+    scripts = MIRROR / "transcoder_evaluation_gfg" / "python"
+    pairs = dict([(k, v) for k, v in gfg_split("test").items() if (scripts / f"{k}.py").is_file()][:6])
+    assert len(pairs) == 6
+    data = tmp_path / "data"
+    (data / "input" / "C2C").mkdir(parents=True)
+    (data / "input" / "C2C" / "requests.json").write_text(json.dumps({k: j for k, (j, _) in pairs.items()}))
+    (data / "true_C2C.json").write_text(json.dumps({k: p for k, (_, p) in pairs.items()}))
+    submission = write_submission(tmp_path / "sub", STOPPER)
+    marker = f"FB_SIGTERM_EXEC_{uuid.uuid4().hex}"
+    before = _cgroup_dirs()
+    harness = subprocess.Popen(
+        [sys.executable, "-m", "fusionbench", "run", str(submission), "--data", str(data), "--c2c-exec",
+         "--c2c-tests", str(MIRROR / "transcoder_evaluation_gfg" / "python"), "--out", str(tmp_path / "results"),
+         "--bootstrap", "10"], env={**os.environ, marker: "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not _sandboxes_of(_marked(marker)):  # a test sandbox of the scoring child runs
+            assert harness.poll() is None, harness.stderr.read().decode()
+            assert time.monotonic() < deadline, "execution scoring never started"
+            time.sleep(0.1)
+        time.sleep(3)  # the candidates stop their drivers
+        sandboxes = _sandboxes_of(_marked(marker))
+        names = {part.rsplit("/", 1)[-1] for pid in sandboxes
+                 for part in Path(f"/proc/{pid}/cgroup").read_text().split() if "fusionbench-" in part}
+        created = {d for d in _cgroup_dirs() - before if d.rsplit("/", 1)[-1] in names}  # of these sandboxes
+        harness.send_signal(signal.SIGTERM)
+        harness.wait(timeout=30)
+    finally:
+        if harness.poll() is None:
+            harness.kill()
+            harness.wait()
+    time.sleep(1)
+    assert created  # the control: the sandboxes had cgroups of their own while they ran
+    assert _marked(marker) == [] and _sandboxes_of(sandboxes) == [] and not any(Path(f"/proc/{p}").exists() for p in sandboxes)
+    assert {d for d in created if os.path.isdir(d)} == set()
