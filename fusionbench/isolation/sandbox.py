@@ -20,8 +20,8 @@ Limits, applied to the whole process tree where a cgroup can be made (see
 * wall time (the whole group is killed; recorded as ``timeout``);
 * memory (cgroup memory cap with the kernel's OOM kill, else ``RLIMIT_AS``; ``memory_limit``);
 * process count (cgroup ``pids.max``, else ``RLIMIT_NPROC``);
-* output size (``RLIMIT_FSIZE`` for any single file and a watchdog over the output folder's total;
-  ``output_limit``);
+* output size (``RLIMIT_FSIZE`` for any single file and a watchdog over the output folder's total,
+  deleted files that the run's processes still hold open on its device included; ``output_limit``);
 * stdout/stderr are read through pipes and only their first and last bytes are kept.
 
 Without bwrap the same limits apply to a plain child process group, but only when the caller asks
@@ -503,6 +503,51 @@ def _tree_size(path: Path) -> int:
     return _tree_usage(path).bytes
 
 
+def _descendants(root: int) -> list[int]:
+    """``root`` and all its descendants (from ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, ()))
+    return found
+
+
+def _deleted_open_bytes(pids: Sequence[int] | set[int], device: int) -> int:
+    """Bytes of files on ``device`` that were deleted but are still held open by ``pids`` (their
+    ``/proc/<pid>/fd`` links end in `` (deleted)``): invisible to a scan of the folder, yet on the
+    disk until closed.  Each file counts once (apparent size or allocated blocks, the larger)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for pid in pids:
+        folder = f"/proc/{pid}/fd"
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            link = f"{folder}/{name}"
+            try:
+                if not os.readlink(link).endswith(" (deleted)"):
+                    continue
+                info = os.stat(link)  # follows the fd to the open file itself
+            except OSError:
+                continue
+            if info.st_dev != device or not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            total += max(info.st_size, info.st_blocks * 512)
+    return total
+
+
 def _descendants_rss(root: int) -> int:
     """Resident memory of ``root`` and all its descendants, in bytes (from ``/proc``)."""
     children: dict[int, list[int]] = {}
@@ -640,6 +685,7 @@ def run_entrypoint(
     limits = limits or Limits()
     work = Path(workdir).resolve()
     watched = work
+    device = os.stat(work).st_dev  # deleted files still open on this device count as output too
     baseline = _tree_usage(watched)
     started_ns = time.time_ns() - 50_000_000  # file times come from a coarse clock: a small margin
     command = ["/bin/sh", "-c", entrypoint]
@@ -700,6 +746,12 @@ def run_entrypoint(
                 status = "timeout"
             elif now >= next_scan:  # a scan's cost is bounded by the file cap; space them by their cost
                 usage = _tree_usage(watched, baseline.files + limits.max_files + 1)
+                held = _deleted_open_bytes(cgroup.members() if cgroup is not None else _descendants(process.pid),
+                                           device)
+                if held and usage.bytes + held - baseline.bytes >= limits.output_bytes:
+                    usage.bytes += held
+                    if "deleted_files_held_open" not in flags:
+                        flags.append("deleted_files_held_open")
                 next_scan = time.monotonic() + max(0.05, 10 * (time.monotonic() - now))
                 status = _usage_status(usage, baseline, limits)
                 if status is None and tree_memory and _descendants_rss(process.pid) > limits.memory_bytes:
