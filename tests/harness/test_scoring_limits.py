@@ -189,3 +189,22 @@ def test_sigterm_during_c2c_execution_leaves_no_sandbox_nor_cgroup(tmp_path):
     assert created  # the control: the sandboxes had cgroups of their own while they ran
     assert _marked(marker) == [] and _sandboxes_of(sandboxes) == [] and not any(Path(f"/proc/{p}").exists() for p in sandboxes)
     assert {d for d in created if os.path.isdir(d)} == set()
+
+
+def test_a_record_from_before_the_scoring_limit_still_verifies(tmp_path):
+    from fusionbench.harness.runner import results_folder, run_key
+    from fusionbench.harness.verify import verify_record
+
+    trivial = Path(__file__).resolve().parents[2] / "examples" / "submissions" / "trivial"
+    record, path = run_submission(trivial, out=tmp_path / "results", tasks="HTR", limits=FAST, bootstrap_samples=20)
+    assert record["limits"]["score_time_s"] == FAST.score_time_s
+    del record["limits"]["score_time_s"]  # as an older fusionbench wrote it
+    key = run_key(record["submission"]["sha256"], record["dataset"], record["tasks_run"], record["options"],
+                  record["limits"])
+    record["record_key"]["sha256"] = key
+    old = results_folder(tmp_path / "results", record["submission"]["name"], "test", key)
+    path.parent.rename(old)
+    (old / "record.json").write_text(json.dumps(record), encoding="utf-8")
+    result = verify_record(old / "record.json")
+    assert result.ok, result.summary()
+    assert "limits" in result.checked
