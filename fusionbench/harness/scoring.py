@@ -34,7 +34,8 @@ from fusionbench.isolation.cgroup import forget_inherited, remove_leftovers
 from fusionbench.metrics.accumulator import ItemStats
 from fusionbench.metrics.result import TaskScore, round3
 
-__all__ = ["PARSE_MEMORY_FACTOR", "PREDICTION_MAX_BYTES", "REFUSED_NAME", "SCORE_TIME_S", "TaskOutcome", "bootstrap_intervals",
+__all__ = ["PARSE_MEMORY_FACTOR", "PREDICTION_MAX_BYTES", "REFUSED_NAME", "SCORE_TIME_S", "TaskOutcome",
+           "bootstrap_intervals",
            "one_line", "score_predictions"]
 
 #: The largest prediction file scored (apparent size); official files are a few MB.
@@ -202,7 +203,10 @@ def _item_stats_isolated(accumulator: Any, predictions_dir: Any, task: str, refe
         try:
             os.setpgid(0, 0)
             forget_inherited()
-            signal.signal(signal.SIGTERM, _stop_on_signal)  # so that finally clauses (sandboxes, cgroups) run
+            try:
+                signal.signal(signal.SIGTERM, _stop_on_signal)  # so that finally clauses (sandboxes, cgroups) run
+            except ValueError:  # not the main thread: SIGTERM then kills at once (the group is killed anyway)
+                pass
             os.close(read_end)
             import faulthandler
 

@@ -215,7 +215,8 @@ def remove_leftovers() -> int:
     """Kill the members of and remove every cgroup this process created and has not removed
     (threads stopped by an interrupt never reach their clean-up); returns how many there were.
 
-    For a process about to exit (the harness's scoring child): it also reaps its own exited
+    For a process about to exit (the harness's scoring child): afterwards :meth:`RunCgroup.create`
+    refuses (threads still running would make new ones), and it reaps the process's own exited
     children, since a member killed but not yet reaped keeps its cgroup busy.
     """
     global _CLOSING
