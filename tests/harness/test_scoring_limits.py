@@ -110,9 +110,13 @@ def test_sigterm_while_scoring_leaves_no_process_behind(tmp_path):
         harness.send_signal(signal.SIGTERM)
         harness.wait(timeout=30)
     finally:
-        if harness.poll() is None:
-            harness.kill()
-            harness.wait()
+        if harness.poll() is None:  # a failed assertion: stop it the way under test, then for sure
+            harness.terminate()
+            try:
+                harness.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                harness.kill()
+                harness.wait()
     time.sleep(1)
     assert harness.returncode != 0
     assert _marked(marker) == []
@@ -191,9 +195,13 @@ def test_sigterm_during_c2c_execution_leaves_no_sandbox_nor_cgroup(tmp_path):
         harness.send_signal(signal.SIGTERM)
         harness.wait(timeout=30)
     finally:
-        if harness.poll() is None:
-            harness.kill()
-            harness.wait()
+        if harness.poll() is None:  # a failed assertion: stop it the way under test, then for sure
+            harness.terminate()
+            try:
+                harness.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                harness.kill()
+                harness.wait()
     time.sleep(1)
     assert created  # the control: the sandboxes had cgroups of their own while they ran
     assert _marked(marker) == []
