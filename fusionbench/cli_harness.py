@@ -72,6 +72,9 @@ def add_harness_commands(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--max-prediction", default="64M",
                      help="largest prediction file read, by apparent size (default: 64M; parsing may use up to "
                           "32 times this in a separate process)")
+    run.add_argument("--max-score-time", default="10m",
+                     help="wall time to score each task's prediction file, e.g. 10m, 600 (default: 10m); "
+                          "past it the task is invalid")
     run.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                      help="environment variable for the entrypoint (repeatable; nothing else is passed)")
     run.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap samples (default: 1000)")
@@ -113,7 +116,8 @@ def render_run(record: dict[str, Any], path: Any) -> str:
     for task, entry in record["tasks"].items():
         ci = entry["ci"]
         status = entry["status"] if entry["status"] == "scored" else f"{entry['status']}: {entry.get('reason', '')}"
-        rows.append((task, f"{entry['rounded']:.3f}", f"{ci['low']:.3f}–{ci['high']:.3f}", status[:100]))
+        rows.append((task, f"{entry['rounded']:.3f}", f"{ci['low']:.3f}–{ci['high']:.3f}",
+                     escape_controls(status)[:100]))
         for lang, sub in (entry.get("languages") or {}).items():
             rows.append((f"  {lang}", f"{sub['rounded']:.3f}", "", ""))
         if entry.get("execution"):  # C2C --c2c-exec: execution accuracy rides along (not in overall)
@@ -144,8 +148,31 @@ def render_run(record: dict[str, Any], path: Any) -> str:
     return "\n".join(lines)
 
 
+#: Bidirectional-text controls, which can reorder what a terminal shows.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character but newline and tab written as an escape (``\\x1b``,
+    ``\\u202e``), so that what a submission printed cannot move the cursor, repaint the summary or
+    reorder it on the terminal."""
+    import unicodedata
+
+    def shown(char: str) -> str:
+        if char in "\n\t":
+            return char
+        if unicodedata.category(char) == "Cc" or char in _BIDI:
+            code = ord(char)
+            return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        return char
+
+    return "".join(shown(c) for c in text)
+
+
 def _tail_lines(text: str, lines: int = 12, width: int = 200) -> list[str]:
-    """The last ``lines`` non-empty lines of ``text``, each cut to ``width`` characters."""
+    """The last ``lines`` non-empty lines of ``text`` (control characters escaped), each cut to
+    ``width`` characters."""
+    text = escape_controls(text.replace("\r\n", "\n"))
     kept = [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
     return [line if len(line) <= width else line[: width - 3] + "..." for line in kept] or ["(nothing on stderr)"]
 
@@ -163,7 +190,8 @@ def _run(args: argparse.Namespace) -> int:
         env[key] = value
     limit_args: dict[str, Any] = {"wall_time_s": parse_seconds(args.time_limit), "max_processes": args.max_processes,
                                   "output_bytes": parse_bytes(args.max_output), "max_files": args.max_files,
-                                  "prediction_bytes": parse_bytes(args.max_prediction)}
+                                  "prediction_bytes": parse_bytes(args.max_prediction),
+                                  "score_time_s": parse_seconds(args.max_score_time)}
     if args.memory:
         limit_args["memory_bytes"] = parse_bytes(args.memory)
     if args.no_sandbox:

@@ -203,7 +203,8 @@ def finish_run(
     tick = time.monotonic()
     max_bytes = (limits or {}).get("prediction_bytes")
     outcomes = score_predictions(staging / PREDICTIONS_DIR, data.references, tasks, options,
-                                 shown_as=shown_as, max_bytes=max_bytes)
+                                 shown_as=shown_as, max_bytes=max_bytes,
+                                 time_limit_s=(limits or {}).get("score_time_s"))
     timings["score_s"] = round(time.monotonic() - tick, 3)
     tick = time.monotonic()
     intervals = bootstrap_intervals(outcomes, samples=samples, seed=seed)

@@ -11,6 +11,12 @@ in full), the child's address space may grow by at most :data:`PARSE_MEMORY_FACT
 beyond the harness's own, and whatever goes wrong in it (a parser that runs out of memory, a
 scorer that crashes on a pathological input, an exception anywhere) makes that one task
 ``invalid`` with a one-line reason.  Only the per-item statistics come back to the harness.
+
+The child also has a wall-time limit (``time_limit_s``, :data:`SCORE_TIME_S` by default): some
+inputs cost far more to score than to write (CodeBLEU's data flow is quadratic in a program's
+variables and statements).  The child runs in its own process group, with the CodeBLEU workers
+it starts; on expiry, or when the harness itself is interrupted, the group is asked to stop
+(SIGTERM: the child's clean-up runs, its worker pool and sandboxes are shut down), then killed.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ from typing import Any
 from fusionbench.errors import FusionBenchError
 from fusionbench.evaluation import accumulator_for
 from fusionbench.formats import find_task_file, read_task_file
+from fusionbench.isolation.cgroup import forget_inherited, remove_leftovers
 from fusionbench.metrics.accumulator import ItemStats
 from fusionbench.metrics.result import TaskScore, round3
 
-__all__ = ["PARSE_MEMORY_FACTOR", "PREDICTION_MAX_BYTES", "REFUSED_NAME", "TaskOutcome", "bootstrap_intervals",
+__all__ = ["PARSE_MEMORY_FACTOR", "PREDICTION_MAX_BYTES", "REFUSED_NAME", "SCORE_TIME_S", "TaskOutcome",
+           "bootstrap_intervals",
            "one_line", "score_predictions"]
 
 #: The largest prediction file scored (apparent size); official files are a few MB.
@@ -36,6 +44,10 @@ PREDICTION_MAX_BYTES = 64 * 1024**2
 PARSE_MEMORY_FACTOR = 32
 #: Written by the harness beside the kept predictions: ``{task: reason}`` for files it refused to copy.
 REFUSED_NAME = "refused.json"
+#: Default wall-time limit of one task's scoring child, in seconds (``--max-score-time``).
+SCORE_TIME_S = 600.0
+#: Seconds the scoring child gets to clean up after SIGTERM before its process group is killed.
+STOP_GRACE_S = 5.0
 #: Longest reason kept in a record.
 REASON_CHARS = 600
 
@@ -87,13 +99,15 @@ def score_predictions(
     *,
     shown_as: str | None = None,
     max_bytes: int | None = None,
+    time_limit_s: float | None = None,
 ) -> dict[str, TaskOutcome]:
     """Score every task in ``tasks``; a task whose prediction is missing or invalid scores 0.
 
     Reference problems are not the submission's fault and raise :class:`FusionBenchError`.
     ``shown_as`` replaces ``predictions_dir`` in the recorded reasons (e.g. ``"output"``, the
     folder the submission wrote, rather than a temporary copy).  ``max_bytes`` caps each
-    prediction file (default :data:`PREDICTION_MAX_BYTES`).  A ``refused.json`` in
+    prediction file (default :data:`PREDICTION_MAX_BYTES`), ``time_limit_s`` each task's scoring
+    (default :data:`SCORE_TIME_S`; past it the task is ``invalid``).  A ``refused.json`` in
     ``predictions_dir`` (written by the harness) gives the reasons of files it did not keep.
     """
     from fusionbench.formats import find_task_file as find
@@ -102,6 +116,7 @@ def score_predictions(
 
     options = dict(options or {})
     cap = PREDICTION_MAX_BYTES if max_bytes is None else max_bytes
+    seconds = SCORE_TIME_S if time_limit_s is None else time_limit_s
     refused: dict[str, Any] = {}
     if (Path(predictions_dir) / REFUSED_NAME).is_file():
         refused = read_json_object(Path(predictions_dir) / REFUSED_NAME)
@@ -126,7 +141,7 @@ def score_predictions(
             continue
         sha = hash_file(found)
         accumulator = accumulator_for(task, **options)
-        kind, payload = _item_stats_isolated(accumulator, predictions_dir, task, reference, cap)
+        kind, payload = _item_stats_isolated(accumulator, predictions_dir, task, reference, cap, seconds)
         if kind != "items":
             outcomes[task] = TaskOutcome(task, "invalid", reason=shown(payload), prediction_sha256=sha)
             continue
@@ -167,12 +182,16 @@ def _address_space() -> int:
 
 
 def _item_stats_isolated(accumulator: Any, predictions_dir: Any, task: str, reference: Any,
-                         cap: int) -> tuple[str, Any]:
-    """:func:`_item_stats` in a forked child under an address-space limit; a crash there (a signal,
-    an exit) becomes ``("invalid", reason)``.  Without ``fork`` it runs in this process."""
+                         cap: int, time_limit_s: float = SCORE_TIME_S) -> tuple[str, Any]:
+    """:func:`_item_stats` in a forked child (its own process group) under an address-space limit
+    and a wall-time limit; a crash there (a signal, an exit) or the time running out becomes
+    ``("invalid", reason)``.  The child's group is stopped whatever happens here (an interrupt
+    included).  Without ``fork`` it runs in this process."""
     import pickle
     import resource
+    import select
     import signal
+    import time
 
     if not hasattr(os, "fork"):
         return _item_stats(accumulator, predictions_dir, task, reference, cap)
@@ -182,6 +201,12 @@ def _item_stats_isolated(accumulator: Any, predictions_dir: Any, task: str, refe
     if pid == 0:  # the child: compute, send, exit without running the parent's clean-up handlers
         code = 0
         try:
+            os.setpgid(0, 0)
+            forget_inherited()
+            try:
+                signal.signal(signal.SIGTERM, _stop_on_signal)  # so that finally clauses (sandboxes, cgroups) run
+            except ValueError:  # not the main thread: SIGTERM then kills at once (the group is killed anyway)
+                pass
             os.close(read_end)
             import faulthandler
 
@@ -194,13 +219,42 @@ def _item_stats_isolated(accumulator: Any, predictions_dir: Any, task: str, refe
         except BaseException:  # noqa: BLE001
             code = 70
         finally:
+            _shutdown_child_workers(graceful=code == 0)
+            try:
+                remove_leftovers()  # cgroups of sandboxes whose threads an interrupt stopped (C2C execution)
+            except BaseException:  # noqa: BLE001
+                pass
             os._exit(code)
+    try:
+        os.setpgid(pid, pid)  # also here, so that the group exists before the child gets to it
+    except OSError:
+        pass
     os.close(write_end)
-    chunks = []
-    with os.fdopen(read_end, "rb") as source:
-        while chunk := source.read(1 << 20):
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
+    chunks: list[bytes] = []
+    reaped, expired = False, False
+    try:
+        deadline = time.monotonic() + time_limit_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                expired = True
+                break
+            ready, _, _ = select.select([read_end], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(read_end, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        if not expired:
+            _, status = os.waitpid(pid, 0)
+            reaped = True
+    finally:
+        os.close(read_end)
+        if not reaped:
+            _stop_group(pid)
+    if expired:
+        return "invalid", (f"scoring prediction_{task}.json took longer than the {time_limit_s:g}-second scoring "
+                           f"limit (--max-score-time) and was stopped")
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
         return pickle.loads(b"".join(chunks))
     if os.WIFSIGNALED(status):
@@ -214,6 +268,59 @@ def _item_stats_isolated(accumulator: Any, predictions_dir: Any, task: str, refe
         how = f"failed (exit status {os.WEXITSTATUS(status)})"
     return "invalid", (f"scoring prediction_{task}.json {how}; the file may be nested too deeply or need more "
                        f"memory than allowed ({PARSE_MEMORY_FACTOR} x the {cap:,}-byte file cap)")
+
+
+def _stop_on_signal(number: int, _: Any) -> None:
+    raise SystemExit(128 + number)
+
+
+def _shutdown_child_workers(graceful: bool) -> None:
+    """In the scoring child before ``os._exit``: stop the CodeBLEU workers it started (killed
+    first when the child is being stopped: a busy worker would not notice its input closing)."""
+    import signal
+
+    try:
+        from fusionbench.metrics.codebleu import workers
+    except Exception:  # noqa: BLE001 - nothing was started
+        return
+    try:
+        if not graceful:
+            for worker_pid in workers.worker_pids():
+                try:
+                    os.kill(worker_pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        workers.shutdown_workers()
+    except BaseException:  # noqa: BLE001 - the process group is killed anyway
+        pass
+
+
+def _stop_group(pid: int) -> None:
+    """Stop the scoring child ``pid`` and its process group: SIGTERM (it cleans up), up to
+    :data:`STOP_GRACE_S` seconds, then SIGKILL to whatever of the group is left; reap the child."""
+    import signal
+    import time
+
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except OSError:
+        pass
+    deadline = time.monotonic() + STOP_GRACE_S
+    while time.monotonic() < deadline:
+        try:  # exited yet?  (not reaped: the group id stays ours until the SIGKILL below)
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                break
+        except ChildProcessError:
+            break
+        time.sleep(0.02)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def bootstrap_intervals(outcomes: Mapping[str, TaskOutcome], *, samples: int = 1000, seed: int = 12345,

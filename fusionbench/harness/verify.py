@@ -82,7 +82,10 @@ def _check_sections(result: Verification, record: dict[str, Any], record_path: P
         result.unchecked.append("limits (none recorded: an in-process run)")
     else:
         try:
-            _compare(result, "limits", limits, Limits(**limits).to_dict())
+            recomputed = Limits(**limits).to_dict()
+            if "score_time_s" not in limits:  # a record from before the scoring time limit existed
+                recomputed.pop("score_time_s")
+            _compare(result, "limits", limits, recomputed)
         except (FusionBenchError, TypeError) as exc:
             result.problems.append(f"limits: not valid limits ({' '.join(str(exc).split())})")
     key = (record.get("record_key") or {}).get("sha256")
@@ -146,7 +149,8 @@ def verify_record(path: str | os.PathLike[str], *, data: str | os.PathLike[str] 
         return result
 
     max_bytes = (record.get("limits") or {}).get("prediction_bytes")
-    outcomes = score_predictions(predictions, split.references, tasks, record["options"], max_bytes=max_bytes)
+    outcomes = score_predictions(predictions, split.references, tasks, record["options"], max_bytes=max_bytes,
+                                 time_limit_s=(record.get("limits") or {}).get("score_time_s"))
     bootstrap = record["bootstrap"]
     intervals = bootstrap_intervals(outcomes, samples=bootstrap["samples"], seed=bootstrap["seed"],
                                     level=bootstrap["level"])

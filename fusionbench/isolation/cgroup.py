@@ -16,7 +16,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["RunCgroup"]
+from fusionbench.errors import SandboxError
+
+__all__ = ["RunCgroup", "forget_inherited", "remove_leftovers"]
 
 ROOT = Path("/sys/fs/cgroup")
 
@@ -54,13 +56,19 @@ class RunCgroup:
     @classmethod
     def create(cls, *, memory_bytes: int | None, max_processes: int | None) -> RunCgroup | None:
         """Make a fresh cgroup with the given caps, or return ``None`` where that is not possible."""
+        if _CLOSING:
+            raise SandboxError("no new cgroup: this process is stopping (its cgroups are being removed)")
         if not ROOT.is_dir():
             return None
         name = f"fusionbench-{uuid.uuid4().hex[:12]}"
         own = _own_paths()
         if (ROOT / "cgroup.controllers").is_file():  # pure v2
-            return cls._create_v2(ROOT / own.get("", "/").lstrip("/") / name, memory_bytes, max_processes)
-        return cls._create_v1(own, name, memory_bytes, max_processes)
+            group = cls._create_v2(ROOT / own.get("", "/").lstrip("/") / name, memory_bytes, max_processes)
+        else:
+            group = cls._create_v1(own, name, memory_bytes, max_processes)
+        if group is not None:
+            _LIVE[id(group)] = group
+        return group
 
     @classmethod
     def _create_v1(cls, own: dict[str, str], name: str, memory_bytes: int | None,
@@ -170,6 +178,7 @@ class RunCgroup:
 
     def remove(self) -> None:
         """Kill what is left and delete the cgroup directories."""
+        _LIVE.pop(id(self), None)
         if self.directories:
             self.kill_all()
         for directory in {str(d) for d in self.directories.values()}:
@@ -187,3 +196,61 @@ class RunCgroup:
         return {"version": self.version, "controllers": list(self.controllers),
                 "memory_bytes": self.memory_bytes if "memory" in self.controllers else None,
                 "max_processes": self.max_processes if "pids" in self.controllers else None}
+
+
+#: The cgroups this process created and has not removed yet (see :func:`remove_leftovers`).
+_LIVE: dict[int, RunCgroup] = {}
+#: Set by :func:`remove_leftovers`: threads still running may not create more cgroups.
+_CLOSING = False
+
+
+def forget_inherited() -> None:
+    """In a forked child: the parent's cgroups are the parent's to remove, not this process's."""
+    global _CLOSING
+    _LIVE.clear()
+    _CLOSING = False
+
+
+def remove_leftovers() -> int:
+    """Kill the members of and remove every cgroup this process created and has not removed
+    (threads stopped by an interrupt never reach their clean-up); returns how many there were.
+
+    For a process about to exit (the harness's scoring child): afterwards :meth:`RunCgroup.create`
+    refuses (threads still running would make new ones), and it reaps the process's own exited
+    children, since a member killed but not yet reaped keeps its cgroup busy.
+    """
+    global _CLOSING
+    _CLOSING = True
+    removed = 0
+    for _ in range(5):  # a thread may have been inside create() when the flag was set
+        groups = list(_LIVE.values())
+        if not groups:
+            break
+        _remove(groups)
+        removed += len(groups)
+        time.sleep(0.05)
+    return removed
+
+
+def _remove(groups: list[RunCgroup]) -> None:
+    for group in groups:
+        for pid in group.members():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    deadline = time.monotonic() + 3.0
+    while any(group.members() for group in groups) and time.monotonic() < deadline:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+    for group in groups:
+        group.remove()

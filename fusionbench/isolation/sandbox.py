@@ -20,8 +20,8 @@ Limits, applied to the whole process tree where a cgroup can be made (see
 * wall time (the whole group is killed; recorded as ``timeout``);
 * memory (cgroup memory cap with the kernel's OOM kill, else ``RLIMIT_AS``; ``memory_limit``);
 * process count (cgroup ``pids.max``, else ``RLIMIT_NPROC``);
-* output size (``RLIMIT_FSIZE`` for any single file and a watchdog over the output folder's total;
-  ``output_limit``);
+* output size (``RLIMIT_FSIZE`` for any single file and a watchdog over the output folder's total,
+  deleted files that the run's processes still hold open on its device included; ``output_limit``);
 * stdout/stderr are read through pipes and only their first and last bytes are kept.
 
 Without bwrap the same limits apply to a plain child process group, but only when the caller asks
@@ -72,11 +72,19 @@ LOCKS = {
     "no_mount": "nothing can be mounted (tmpfs, cgroup)",
     "no_remount": "a read-only bind cannot be remounted read-write",
     "no_umount": "a mask cannot be unmounted",
+    "no_proc_sys_write": "host-wide kernel settings cannot be opened for writing (/proc/sys, /proc/sysrq-trigger, "
+                         "/sys)",
 }
+
+#: Kernel files that a root harness's sandbox uid (which maps to host uid 0) could otherwise write:
+#: the probe opens each for writing (opens only, never writes) and requires every open to fail.
+KERNEL_WRITE_TARGETS = ("/proc/sys/kernel/core_pattern", "/proc/sys/vm/drop_caches", "/proc/sysrq-trigger",
+                        "/sys/kernel/mm/transparent_hugepage/enabled")
 
 #: Runs inside the sandbox with the same flags as the entrypoint and prints what it could do.
 _PROBE = r"""
 import ctypes, json, os
+KERNEL_WRITE_TARGETS = %r
 libc = ctypes.CDLL(None, use_errno=True)
 status = {}
 for line in open("/proc/self/status"):
@@ -85,6 +93,13 @@ for line in open("/proc/self/status"):
 caps = {k: status.get(k, "?") for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
 def refused(rc):
     return rc != 0
+def open_refused(path):  # opens for writing and closes at once: nothing is ever written
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        return True
+    os.close(fd)
+    return False
 found = {
     "uid": os.getuid(), "gid": os.getgid(), "euid": os.geteuid(), "egid": os.getegid(), "capabilities": caps,
     "not_root": 0 not in (os.getuid(), os.geteuid(), os.getgid(), os.getegid()),
@@ -94,10 +109,11 @@ found = {
                 and refused(libc.mount(b"cgroup", b"/tmp", b"cgroup", 0, b"pids")),
     "no_remount": refused(libc.mount(None, b"/usr", None, 32 | 4096, None)),  # MS_REMOUNT | MS_BIND
     "no_umount": refused(libc.umount2(b"/usr", 2)),  # MNT_DETACH
+    "no_proc_sys_write": all(open_refused(p) for p in KERNEL_WRITE_TARGETS),
     "no_nested_userns": refused(libc.unshare(0x10000000)),  # CLONE_NEWUSER, last: it changes our namespace
 }
 print(json.dumps(found))
-"""
+""" % (KERNEL_WRITE_TARGETS,)
 
 
 def _default_memory() -> int:
@@ -119,10 +135,11 @@ class Limits:
     log_bytes: int = 32 * 1024  # kept of stdout and of stderr, each: half from the start, half from the end
     max_files: int = 100_000  # files and folders the entrypoint may create in the work folder
     prediction_bytes: int = 64 * 1024**2  # the largest prediction file the harness reads (apparent size)
+    score_time_s: float = 600.0  # wall time to score one task's prediction file (in a child process)
 
     def __post_init__(self) -> None:
         for name in ("wall_time_s", "memory_bytes", "max_processes", "output_bytes", "log_bytes", "max_files",
-                     "prediction_bytes"):
+                     "prediction_bytes", "score_time_s"):
             if getattr(self, name) <= 0:
                 raise SandboxError(f"limit {name} must be positive, not {getattr(self, name)!r}")
 
@@ -281,16 +298,23 @@ def _python_paths() -> list[Path]:
     return sorted(p for p in resolved if p != Path("/") and not any(_under(p, s) for s in system))
 
 
+#: ``/proc/sys`` bound read-only over the fresh ``/proc``: a harness run as root maps the sandbox's
+#: uid to host uid 0, and ``/proc/sys`` files are checked by owner, not by capability, so without
+#: this a submission could set host-wide sysctls (``kernel.core_pattern``, ``vm.drop_caches``...).
+#: (bwrap 0.8's ``--remount-ro /proc/sys`` fails: ``/proc/sys`` is no mount of its own there.)
+PROC_SYS_READ_ONLY: tuple[str, ...] = ("--ro-bind", "/proc/sys", "/proc/sys")
+
+
 def base_sandbox_args(bwrap: str) -> list[str]:
     """The start of every sandbox command: all namespaces, the :data:`HARDENING` flags, no process
     outliving its parent, and a read-only system (``/usr``, the top-level library folders, the
-    :data:`ETC_FILES`) with fresh ``/proc``, ``/dev`` and a private ``/tmp``.
+    :data:`ETC_FILES`) with fresh ``/proc`` (its ``/proc/sys`` read-only), ``/dev`` and a private ``/tmp``.
 
     Both the harness's entrypoint sandbox and :mod:`fusionbench.isolation.batch` build on it, so
     the locks that :func:`verify_locks` checks hold for both.
     """
     args = [bwrap, "--unshare-all", *HARDENING, "--die-with-parent", "--new-session", "--proc", "/proc",
-            "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
+            *PROC_SYS_READ_ONLY, "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -359,7 +383,7 @@ def prefetch_locks() -> threading.Thread:
 
 
 def _verify_locks(bwrap: str) -> dict[str, Any]:
-    key = (bwrap, *HARDENING, str(os.geteuid()))
+    key = (bwrap, *HARDENING, *PROC_SYS_READ_ONLY, str(os.geteuid()))
     if key in _LOCK_CACHE:
         return _LOCK_CACHE[key]
     import json
@@ -477,6 +501,51 @@ def _tree_usage(path: Path, max_entries: int | None = None, since_ns: int = 0) -
 def _tree_size(path: Path) -> int:
     """Bytes under ``path`` (see :func:`_tree_usage`)."""
     return _tree_usage(path).bytes
+
+
+def _descendants(root: int) -> list[int]:
+    """``root`` and all its descendants (from ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, ()))
+    return found
+
+
+def _deleted_open_bytes(pids: Sequence[int] | set[int], device: int) -> int:
+    """Bytes of files on ``device`` that were deleted but are still held open by ``pids`` (their
+    ``/proc/<pid>/fd`` links end in `` (deleted)``): invisible to a scan of the folder, yet on the
+    disk until closed.  Each file counts once (apparent size or allocated blocks, the larger)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for pid in pids:
+        folder = f"/proc/{pid}/fd"
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            link = f"{folder}/{name}"
+            try:
+                if not os.readlink(link).endswith(" (deleted)"):
+                    continue
+                info = os.stat(link)  # follows the fd to the open file itself
+            except OSError:
+                continue
+            if info.st_dev != device or not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            total += max(info.st_size, info.st_blocks * 512)
+    return total
 
 
 def _descendants_rss(root: int) -> int:
@@ -616,6 +685,7 @@ def run_entrypoint(
     limits = limits or Limits()
     work = Path(workdir).resolve()
     watched = work
+    device = os.stat(work).st_dev  # deleted files still open on this device count as output too
     baseline = _tree_usage(watched)
     started_ns = time.time_ns() - 50_000_000  # file times come from a coarse clock: a small margin
     command = ["/bin/sh", "-c", entrypoint]
@@ -676,6 +746,12 @@ def run_entrypoint(
                 status = "timeout"
             elif now >= next_scan:  # a scan's cost is bounded by the file cap; space them by their cost
                 usage = _tree_usage(watched, baseline.files + limits.max_files + 1)
+                held = _deleted_open_bytes(cgroup.members() if cgroup is not None else _descendants(process.pid),
+                                           device)
+                if held and usage.bytes + held - baseline.bytes >= limits.output_bytes:
+                    usage.bytes += held
+                    if "deleted_files_held_open" not in flags:
+                        flags.append("deleted_files_held_open")
                 next_scan = time.monotonic() + max(0.05, 10 * (time.monotonic() - now))
                 status = _usage_status(usage, baseline, limits)
                 if status is None and tree_memory and _descendants_rss(process.pid) > limits.memory_bytes:

@@ -256,3 +256,37 @@ def test_control_the_process_cap_is_lifted_with_the_old_flags(tmp_path, old_flag
     outcome, refused = _cgroup_attack(tmp_path)
     assert "LIFTED" in outcome.stdout["text"], outcome.stdout["text"]
     assert refused == 0
+
+
+# -- host-wide kernel settings through /proc/sys (the sandbox uid is host uid 0 under a root harness) --
+PROC_SYS = """
+opened = []
+for path in ("/proc/sys/kernel/core_pattern", "/proc/sys/vm/drop_caches", "/proc/sys/fs/file-max"):
+    try:
+        os.close(os.open(path, os.O_WRONLY))  # opened for writing and closed: nothing is ever written
+        opened.append(path)
+    except OSError:
+        pass
+print(json.dumps(opened))
+"""
+
+
+def test_proc_sys_cannot_be_opened_for_writing(tmp_path):
+    outcome = _attack(tmp_path, PROC_SYS)
+    assert outcome.status == "ok", outcome.stderr
+    assert json.loads(outcome.stdout["text"]) == []
+    assert "no_proc_sys_write" in outcome.isolation["locks_verified"]
+
+
+@as_root
+def test_control_proc_sys_opens_for_writing_without_the_read_only_bind(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "PROC_SYS_READ_ONLY", ())
+    # the probe notices the missing bind and refuses the run, naming the lock
+    with pytest.raises(SandboxError, match="no_proc_sys_write") as info:
+        run_entrypoint("true", tmp_path, limits=LIMITS)
+    assert "not_root" not in str(info.value)
+    # and past the probe, the same attack opens every file (open only, nothing written)
+    monkeypatch.setattr(sandbox, "verify_locks", lambda bwrap: {"uid": 65534, "locks_verified": []})
+    outcome = _attack(tmp_path, PROC_SYS)
+    assert outcome.status == "ok", outcome.stderr
+    assert len(json.loads(outcome.stdout["text"])) == 3
