@@ -149,7 +149,8 @@ def _run(args: argparse.Namespace) -> int:
             sampler=args.sampler, weights_by_task=_task_floats(args.task_weights, "--task-weights"),
             head_lr_scale=_task_floats(args.head_lr_scale, "--head-lr-scale"), steps=args.steps,
             batch_size=_batch_size(args.batch_size), accumulation=args.accumulation,
-            max_lr=args.max_lr, seed=args.seed, source=args.source, data_dir=args.data_dir, output_dir=args.output, eval_every=args.eval_every,
+            max_lr=args.max_lr, seed=args.seed, source=args.source, data_dir=args.data_dir,
+            output_dir=args.output, eval_every=args.eval_every,
             eval_limit=args.eval_limit, checkpoint_every=args.checkpoint_every, weights=args.weights, amp=args.amp,
             device=args.device, time_budget_s=args.time_budget, progress=not args.no_progress,
         )

@@ -19,7 +19,8 @@ from fusionbench.baselines.heads.htr import encode_text
 from fusionbench.baselines.heads.vqa import vqa_prefix_ids, vqa_prompt
 from fusionbench.baselines.heads.zsod import zsod_prompt
 
-__all__ = ["open_image", "load_rows", "source_tasks", "check_source", "htr_canvas", "square_image", "collate", "zsod_pairs", "TaskStream", "training_texts"]
+__all__ = ["open_image", "load_rows", "source_tasks", "check_source",
+           "htr_canvas", "square_image", "collate", "zsod_pairs", "TaskStream", "training_texts"]
 
 
 def open_image(image: Any):
