@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one model config field, e.g. --set n_layer=4 (repeatable; VALUE is JSON or a string)")
     t.add_argument("--tasks", default="c2c,htr,vqa,zsod", help="comma-separated config names")
+    t.add_argument("--source", default="sample",
+                   help="training data source: sample (default, all four tasks) or a public source; a C2C-only "
+                        "source (avatar, avatar_g4g) needs --tasks c2c")
+    t.add_argument("--data-dir", default=None,
+                   help="local folder of --source (a mirror, or the --write-clean folder of fusionbench audit)")
     t.add_argument("--sampler", default="weighted",
                    choices=["weighted", "round-robin", "stop-and-go", "weighted-stop-and-go"],
                    help="how the next batch's task is chosen: by weight (the paper's), in turn, or 12-in-1's "
@@ -104,7 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--split", help="a split of a fusionbench dataset (e.g. test)")
     where.add_argument("--input", help="a challenge input/ directory")
-    p.add_argument("--source", default="sample")
+    p.add_argument("--source", default="sample",
+                   help="dataset source of --split (default: sample); e.g. transcoder_gfg predicts C2C only")
+    p.add_argument("--data-dir", default=None, help="local folder (mirror) of --source")
+    p.add_argument("--tasks", default=None,
+                   help="comma-separated config names to predict with --split (default: all the source serves)")
     p.add_argument("--output", required=True)
     p.add_argument("--beams", type=int, default=1, help="C2C beam width")
     p.add_argument("--threshold", type=float, default=0.5, help="zsOD score threshold")
@@ -140,7 +149,8 @@ def _run(args: argparse.Namespace) -> int:
             sampler=args.sampler, weights_by_task=_task_floats(args.task_weights, "--task-weights"),
             head_lr_scale=_task_floats(args.head_lr_scale, "--head-lr-scale"), steps=args.steps,
             batch_size=_batch_size(args.batch_size), accumulation=args.accumulation,
-            max_lr=args.max_lr, seed=args.seed, output_dir=args.output, eval_every=args.eval_every,
+            max_lr=args.max_lr, seed=args.seed, source=args.source, data_dir=args.data_dir,
+            output_dir=args.output, eval_every=args.eval_every,
             eval_limit=args.eval_limit, checkpoint_every=args.checkpoint_every, weights=args.weights, amp=args.amp,
             device=args.device, time_budget_s=args.time_budget, progress=not args.no_progress,
         )
@@ -155,7 +165,9 @@ def _run(args: argparse.Namespace) -> int:
         model.to(args.device)
         options = {"beams": args.beams, "threshold": args.threshold}
         if args.split:
-            paths = predict_split(model, args.split, args.output, source=args.source, **options)
+            tasks = tuple(args.tasks.split(",")) if args.tasks else None
+            paths = predict_split(model, args.split, args.output, source=args.source, tasks=tasks,
+                                  data_dir=args.data_dir, **options)
         else:
             paths = predict_input(model, args.input, args.output, **options)
         for path in paths:

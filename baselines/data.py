@@ -19,7 +19,8 @@ from fusionbench.baselines.heads.htr import encode_text
 from fusionbench.baselines.heads.vqa import vqa_prefix_ids, vqa_prompt
 from fusionbench.baselines.heads.zsod import zsod_prompt
 
-__all__ = ["open_image", "load_rows", "htr_canvas", "square_image", "collate", "zsod_pairs", "TaskStream", "training_texts"]
+__all__ = ["open_image", "load_rows", "source_tasks", "check_source",
+           "htr_canvas", "square_image", "collate", "zsod_pairs", "TaskStream", "training_texts"]
 
 
 def open_image(image: Any):
@@ -35,12 +36,58 @@ def open_image(image: Any):
     return Image.open(image)
 
 
-def load_rows(task: str, split: str, source: str = "sample", **kwargs: Any) -> list[dict[str, Any]]:
-    """The rows of one split as plain dicts, images left undecoded (decoded once, when preprocessed)."""
+#: Sources that serve all four tasks (the shipped sample, a challenge-layout folder).
+_ALL_TASK_SOURCES = ("sample", "data_dir")
+_TASKS = ("c2c", "htr", "vqa", "zsod")
+
+
+def source_tasks(source: str) -> tuple[str, ...]:
+    """Config names of the tasks that data ``source`` serves, e.g. ``("c2c",)`` for ``"avatar"``.
+
+    A single-task source (``avatar``, ``avatar_g4g``, ``transcoder_gfg``, ...) can train and
+    predict only its own task; the sample and ``fusionbrain`` serve all four.
+
+    Raises:
+        FusionBenchError: ``source`` is no source of any task.
+    """
+    from fusionbench.data.source_splits import SOURCES_BY_TASK
+    from fusionbench.errors import FusionBenchError
+    from fusionbench.tasks import get_task
+
+    if source in _ALL_TASK_SOURCES:
+        return _TASKS
+    served = tuple(t for t in _TASKS if source in SOURCES_BY_TASK[get_task(t).name])
+    if not served:
+        known = sorted(set(_ALL_TASK_SOURCES).union(*SOURCES_BY_TASK.values()))
+        raise FusionBenchError(f"unknown data source {source!r}; expected one of {', '.join(known)}")
+    return served
+
+
+def check_source(source: str, tasks: Sequence[str]) -> None:
+    """Raise one clear error when ``source`` does not serve every task of ``tasks``."""
+    from fusionbench.errors import FusionBenchError
+
+    served = source_tasks(source)
+    missing = [t for t in tasks if t not in served]
+    if missing:
+        raise FusionBenchError(f"data source {source!r} serves only {', '.join(served)}; "
+                               f"cannot use it for {', '.join(missing)} (pass --tasks {','.join(served)})")
+
+
+def load_rows(task: str, split: str, source: str = "sample", data_dir: str | None = None,
+              **kwargs: Any) -> list[dict[str, Any]]:
+    """The rows of one split as plain dicts, images left undecoded (decoded once, when preprocessed).
+
+    Args:
+        data_dir: passed to :func:`fusionbench.load_dataset` (a local mirror of a public source,
+            or a challenge-layout folder with the sample source); ``None``: none.
+    """
     import datasets
 
     import fusionbench
 
+    if data_dir is not None:
+        kwargs["data_dir"] = data_dir
     ds = fusionbench.load_dataset(task, split, source=source, **kwargs)
     if "image" in ds.column_names:
         ds = ds.cast_column("image", datasets.Image(decode=False))

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from fusionbench.baselines.data import htr_canvas, load_rows, open_image, square_image
+from fusionbench.baselines.data import check_source, htr_canvas, load_rows, open_image, source_tasks, square_image
 from fusionbench.baselines.heads.zsod import zsod_prompt
 from fusionbench.baselines.model import TASKS, FusionModel
 from fusionbench.formats import validate
@@ -148,9 +148,18 @@ def write_predictions(predictions: dict[str, dict[str, Any]], out_dir: str | os.
 
 
 def predict_split(model: FusionModel, split: str, out_dir: str | os.PathLike[str], *, source: str = "sample",
-                  tasks: Sequence[str] = TASKS, **options: Any) -> list[Path]:
-    """Predict every task of a dataset split and write the official files."""
-    return write_predictions({t: predict_rows(model, t, load_rows(t, split, source), **options) for t in tasks}, out_dir)
+                  tasks: Sequence[str] | None = None, data_dir: str | None = None, **options: Any) -> list[Path]:
+    """Predict every task of a dataset split and write the official files.
+
+    Args:
+        tasks: config names; ``None``: every task ``source`` serves (only ``c2c`` for
+            ``transcoder_gfg``, ``avatar_g4g`` or ``avatar``).
+        data_dir: local folder of the source (see :func:`fusionbench.load_dataset`).
+    """
+    tasks = source_tasks(source) if tasks is None else tuple(tasks)
+    check_source(source, tasks)
+    return write_predictions({t: predict_rows(model, t, load_rows(t, split, source, data_dir), **options)
+                              for t in tasks}, out_dir)
 
 
 def predict_input(model: FusionModel, input_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],

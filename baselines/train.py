@@ -26,7 +26,15 @@ import numpy as np
 import torch
 
 from fusionbench.baselines.config import get_config
-from fusionbench.baselines.data import TaskStream, collate, load_rows, training_texts, zsod_pairs
+from fusionbench.baselines.data import (
+    TaskStream,
+    check_source,
+    collate,
+    load_rows,
+    source_tasks,
+    training_texts,
+    zsod_pairs,
+)
 from fusionbench.baselines.heads.htr import build_alphabet
 from fusionbench.baselines.model import TASKS, FusionModel
 from fusionbench.baselines.sampling import make_sampler
@@ -58,7 +66,11 @@ class TrainConfig:
         output_dir: where checkpoints go (``None``: none written).
         checkpoint_every, eval_every: in steps (0: only at the end / never).
         eval_split, eval_limit: validation split and items per task.
-        source, train_limit: data source and a cap on training items per task.
+        source, train_limit: data source and a cap on training items per task.  A single-task
+            source (e.g. ``avatar`` for ``c2c``) needs ``tasks`` to be only its task; the
+            tokenizer is then trained on that source's texts alone.
+        data_dir: local folder of the source (a mirror, or the ``--write-clean`` folder of
+            ``fusionbench audit`` with ``source="avatar"``); ``None``: the source's default.
         weights: local directory of pretrained GPT-2 weights.
         amp: ``auto`` (bf16 or fp16 on CUDA, off on CPU), ``bf16``, ``fp16``, ``off``.
         device: ``auto``, ``cpu``, ``cuda``...
@@ -88,6 +100,7 @@ class TrainConfig:
     eval_split: str = "validation"
     eval_limit: int | None = None
     source: str = "sample"
+    data_dir: str | None = None
     train_limit: int | None = None
     weights: str | None = None
     amp: str = "auto"
@@ -180,10 +193,12 @@ def evaluate_model(model: FusionModel, rows_by_task: dict[str, list[dict]], **op
     return scores
 
 
-def build_vocabularies(model_config: Any, source: str = "sample", weights: str | None = None) -> tuple[Any, str]:
-    """The text tokenizer and the HTR alphabet, from all four training splits of ``source``."""
-    rows = {t: load_rows(t, "train", source) for t in TASKS}
-    alphabet = build_alphabet([r["text"] for r in rows["htr"]])
+def build_vocabularies(model_config: Any, source: str = "sample", weights: str | None = None,
+                       data_dir: str | None = None) -> tuple[Any, str]:
+    """The text tokenizer and the HTR alphabet, from the training splits of every task ``source``
+    serves (all four for the sample; a C2C-only source leaves the HTR alphabet empty)."""
+    rows = {t: load_rows(t, "train", source, data_dir) for t in source_tasks(source)}
+    alphabet = build_alphabet([r["text"] for r in rows.get("htr", [])])
     if model_config.tokenizer == "local-bpe":
         return train_local_bpe(training_texts(rows), model_config.tokenizer_vocab), alphabet
     return load_gpt2_tokenizer(model_config.core, weights), alphabet
@@ -194,6 +209,7 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, resume: bool = True) -> None:
         self.config = config
+        check_source(config.source, config.tasks)
         self.rank, self.world = _distributed()
         if config.device == "auto":
             self.device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available()
@@ -208,7 +224,7 @@ class Trainer:
         else:
             self.model = self._build_model()
         self.model.to(self.device)
-        self.rows = {t: load_rows(t, "train", config.source) for t in config.tasks}
+        self.rows = {t: load_rows(t, "train", config.source, config.data_dir) for t in config.tasks}
         self.streams = {}
         for index, task in enumerate(config.tasks):
             items = zsod_pairs(self.rows[task]) if task == "zsod" else self.rows[task]
@@ -241,7 +257,7 @@ class Trainer:
         # fusion) builds the same model shape; rank 0 builds them, the others receive them.
         vocab = None
         if self.rank == 0:
-            tokenizer, alphabet = build_vocabularies(model_config, cfg.source, cfg.weights)
+            tokenizer, alphabet = build_vocabularies(model_config, cfg.source, cfg.weights, cfg.data_dir)
             vocab = (tokenizer.to_dict(), alphabet)
         tok_state, alphabet = _broadcast(vocab, self.world)
         from fusionbench.baselines.tokenizer import tokenizer_from_dict
@@ -359,7 +375,7 @@ class Trainer:
         scores = None
         if self.rank == 0:
             cfg = self.config
-            rows = {t: load_rows(t, cfg.eval_split, cfg.source)[: cfg.eval_limit] for t in cfg.tasks}
+            rows = {t: load_rows(t, cfg.eval_split, cfg.source, cfg.data_dir)[: cfg.eval_limit] for t in cfg.tasks}
             scores = evaluate_model(self.model, rows)
         scores = _broadcast(scores, self.world)
         for task, score in scores.items():
