@@ -136,3 +136,50 @@ def test_the_driver_refuses_to_clean_up_outside_its_sandbox():
     out = subprocess.run([sys.executable, "-I", "-S", "-c", driver], input=json.dumps(request) + "\n",
                          capture_output=True, text=True, timeout=30, check=True).stdout
     assert json.loads(out) == {"status": "refused"}
+
+
+def test_a_script_that_stops_its_driver_costs_only_its_own_item(monkeypatch):
+    # SIGSTOP to the driver: it never answers; the host's own deadline kills that sandbox, reports the
+    # item as a timeout and runs the next item in a fresh one.  Without the deadline this run never returns.
+    import time
+
+    from fusionbench.isolation import batch
+
+    monkeypatch.setattr(batch, "request_deadline", lambda timeout_s: 4.0, raising=False)
+    stop = even_odd("import os , signal", "os . kill ( os . getppid ( ) , signal . SIGSTOP )", "return n % 2 == 0")
+    started = time.monotonic()
+    attacks, after, outcomes = _run([stop])
+    assert attacks == ["timeout"] and after == ["success"]
+    # control: the same script without the signal passes at once, so the timeout is the frozen driver's
+    assert _run([even_odd("import os , signal", "os . getppid ( )", "return n % 2 == 0")])[0] == ["success"]
+    assert time.monotonic() - started < 60
+
+
+def test_nothing_written_to_shared_memory_reaches_the_next_script(tmp_path):
+    # the first script writes to /dev/shm (and /tmp) and makes a System V segment; a later script in the
+    # same sandbox fails if it finds any of them
+    import secrets
+
+    name = "fb-" + secrets.token_hex(6)
+    writer = even_odd("import ctypes", f"open ( '/dev/shm/{name}' , 'w' ) . write ( 'x' )",
+                      f"open ( '/tmp/{name}' , 'w' ) . write ( 'x' )",
+                      "ctypes . CDLL ( None ) . shmget ( 4242 , 4096 , 0o1600 )", "return n % 2 == 0")
+    checker = even_odd("import os , ctypes", f"assert not os . path . exists ( '/dev/shm/{name}' ) , 'shm persisted'",
+                       f"assert not os . path . exists ( '/tmp/{name}' ) , 'tmp persisted'",
+                       "assert ctypes . CDLL ( None ) . shmget ( 4242 , 0 , 0 ) == - 1 , 'sysv persisted'",
+                       "return n % 2 == 0")
+    attacks, after, outcomes = _run([writer, checker])
+    assert attacks == ["success", "success"] and after == ["success"] * 2, outcomes
+    try:  # control: without the sandbox's clean-up the checker sees the file (the host's /dev/shm)
+        attacks, _, outcomes = _run([writer, checker], sandbox=False)
+        assert attacks[1] == "error" and "persisted" in outcomes[2].error
+    finally:
+        for leftover in (f"/dev/shm/{name}", f"/tmp/{name}"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        segment = libc.shmget(4242, 0, 0)
+        if segment != -1:
+            libc.shmctl(segment, 0, None)
