@@ -58,7 +58,7 @@ class ScriptResult:
 
     status: str
     exit_code: int | None
-    stdout: str  # the last 4 KiB
+    stdout: str  # the last ``keep_stdout`` bytes (4 KiB unless asked)
     stderr: str  # the last 4 KiB
     wall_s: float
 
@@ -192,6 +192,7 @@ def run_scripts(
     processes: int = 64,
     workers: int | None = None,
     sandbox: bool = True,
+    keep_stdout: int = 4096,
 ) -> list[ScriptResult]:
     """Run each Python script (source text) isolated; results in the order of ``scripts``.
 
@@ -204,6 +205,7 @@ def run_scripts(
         processes: process cap of each sandbox (cgroup ``pids.max``; ``RLIMIT_NPROC`` as well).
         workers: sandboxes running at once (default: the CPU count, at most 8).
         sandbox: ``False`` runs the driver without bubblewrap (tests of the protocol only).
+        keep_stdout: how many bytes of the end of each script's stdout come back (stderr: 4 KiB).
 
     Raises:
         SandboxError: bubblewrap is missing or cannot create namespaces.
@@ -231,7 +233,8 @@ def run_scripts(
                 if box is None:
                     box = _Sandbox(command, 2 * memory_bytes + 256 * MiB, processes, not sandbox)
                 answer = box.ask({"script": scripts[index], "timeout": timeout_s, "memory": memory_bytes,
-                                  "output": output_bytes, "processes": processes, "sandboxed": sandbox},
+                                  "output": output_bytes, "processes": processes, "sandboxed": sandbox,
+                                  "keep_stdout": keep_stdout},
                                  request_deadline(timeout_s))
                 if answer is not None and answer.get("status") == "refused":  # never expected after the ping
                     raise SandboxError("the batch driver is not inside its own sandbox; refusing to run scripts")

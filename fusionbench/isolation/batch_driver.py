@@ -2,7 +2,7 @@
 
 It must not import fusionbench (the sandbox does not need it) and uses the standard library only.
 Protocol: one JSON object per line on stdin, ``{"script": text, "timeout": s, "memory": bytes,
-"output": bytes}``; one JSON object per line on stdout, ``{"status", "exit_code", "stdout",
+"output": bytes, "keep_stdout": bytes}``; one JSON object per line on stdout, ``{"status", "exit_code", "stdout",
 "stderr", "wall_s"}``, status ``ok``/``error``/``timeout``/``output_limit``.
 
 Each script runs as its own process group in a fresh folder under ``/tmp`` with its stdout and
@@ -119,12 +119,12 @@ def _empty(folder):
             pass
 
 
-def _tail(path):
+def _tail(path, keep=KEEP):
     try:
         with open(path, "rb") as handle:
             handle.seek(0, 2)
             size = handle.tell()
-            handle.seek(max(0, size - KEEP))
+            handle.seek(max(0, size - keep))
             return handle.read().decode("utf-8", "replace")
     except OSError:
         return ""
@@ -173,7 +173,7 @@ def run_one(request, sandboxed):
             child.wait()
     wall = time.monotonic() - started
     code = child.returncode
-    stdout, stderr = _tail(out_path), _tail(err_path)
+    stdout, stderr = _tail(out_path, int(request.get("keep_stdout", KEEP))), _tail(err_path)
     if sandboxed:
         _sweep()
         _empty_writable()

@@ -98,7 +98,7 @@ def test_exiting_killing_the_runner_and_deleting_the_script():
     ])
     assert attacks == ["error"] * 4
     assert after == ["success"] * 4
-    assert outcomes[0].error == "no #Results line"
+    assert outcomes[0].error == "no outputs line"
 
 
 @pytest.mark.parametrize("code", [3, 0])
@@ -183,3 +183,31 @@ def test_nothing_written_to_shared_memory_reaches_the_next_script(tmp_path):
         segment = libc.shmget(4242, 0, 0)
         if segment != -1:
             libc.shmctl(segment, 0, None)
+
+
+#: Candidates that look for the script's gold function (frames, the garbage collector, the script's
+#: own source) and call it.
+GOLD_SEEKERS = [
+    even_odd("import sys", "g = sys . _getframe ( 1 ) . f_globals",
+             "return [ v for k , v in g . items ( ) if k . startswith ( 'f_gold' ) ] [ 0 ] ( n )"),
+    even_odd("import gc",
+             "return [ o for o in gc . get_objects ( ) if getattr ( o , '__name__' , '' ) . startswith ( 'f_gold' )"
+             " and o . __name__ != 'f_filled' ] [ 0 ] ( n )"),
+    even_odd("src = open ( __file__ ) . read ( )", "ns = { }",
+             "exec ( src [ src . index ( 'def▁f_gold' ) : src . index ( 'def▁f_filled' ) ] , ns )",
+             "return [ v for k , v in ns . items ( ) if k . startswith ( 'f_gold' ) ] [ 0 ] ( n )"),
+]
+
+
+def test_a_candidate_cannot_reach_the_gold_function():
+    # the candidate runs in its own process with no f_gold and no gold output in it: all three fail
+    attacks, after, outcomes = _run(GOLD_SEEKERS)
+    assert attacks == ["error"] * 3 and after == ["success"] * 3, outcomes
+    # control: in TransCoder's one-process script (f_gold beside f_filled, even renamed) all three pass
+    from fusionbench.isolation.batch import run_scripts
+    from fusionbench.metrics.execution.candidate import fill_script, filled_function
+
+    script = load_tests(MIRROR).script(EVEN_ODD)
+    legacy = [fill_script(script, filled_function(seeker), "0123456789abcdef") for seeker in GOLD_SEEKERS]
+    results = run_scripts(legacy, timeout_s=5, workers=1)
+    assert ["#Results-0123456789abcdef: 10, 10" in r.stdout for r in results] == [True] * 3, results
