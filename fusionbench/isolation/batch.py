@@ -119,7 +119,7 @@ class _Sandbox:
     def ask(self, request: dict[str, Any], deadline_s: float) -> dict[str, Any] | None:
         """Send one request and read the answer line; ``None`` when the driver died or froze.
 
-        The answer is read from the raw pipe with ``select`` so that a driver that never answers
+        The answer is read from the raw pipe with ``poll`` so that a driver that never answers
         (stopped by a script) is given up after ``deadline_s`` (``self.expired`` then says so and
         the sandbox is killed at once) instead of blocking ``readline`` forever.
         """
@@ -130,6 +130,8 @@ class _Sandbox:
         except (BrokenPipeError, OSError):
             return None
         fd = self.process.stdout.fileno()
+        poller = select.poll()  # not select.select: that fails on descriptors above 1023
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         end = time.monotonic() + deadline_s
         while b"\n" not in self._buffer:
             left = end - time.monotonic()
@@ -138,8 +140,7 @@ class _Sandbox:
                 self.kill()
                 return None
             try:
-                ready, _, _ = select.select([fd], [], [], left)
-                if not ready:
+                if not poller.poll(max(1, int(left * 1000))):
                     continue
                 chunk = os.read(fd, 65536)
             except OSError:
