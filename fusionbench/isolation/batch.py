@@ -10,7 +10,10 @@ fresh private folder, under a wall-clock timeout and per-process limits (address
 file size), then kills whatever the script left behind and empties ``/tmp`` before the next one.
 Each sandbox is in its own cgroup (process-count and memory caps for the whole sandbox) where
 cgroups can be made.  A script that kills its driver costs only itself: the host reports it as
-an error and starts a fresh sandbox for the rest.
+an error and starts a fresh sandbox for the rest.  A script that freezes its driver (``SIGSTOP``)
+costs only itself too: the host reads each answer under its own deadline
+(:func:`request_deadline`), then kills that sandbox, reports the item as ``timeout`` and goes on
+with a fresh one.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from __future__ import annotations
 import json
 import os
 import queue
+import select
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +38,18 @@ from fusionbench.isolation.cgroup import RunCgroup
 __all__ = ["ScriptResult", "run_scripts"]
 
 MiB = 1024**2
+#: How long the host waits for the driver to start and answer its first ping.
+START_DEADLINE_S = 60.0
+
+
+def request_deadline(timeout_s: float) -> float:
+    """The host's own limit on one request: the driver's timeout plus its clean-up, with a margin.
+
+    The driver enforces ``timeout_s`` itself; this deadline only matters when the driver cannot
+    answer at all (a script stopped it with ``SIGSTOP``, or the sandbox froze), so that one script
+    costs its own item and never hangs the whole batch.
+    """
+    return timeout_s * 1.5 + 10.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +58,7 @@ class ScriptResult:
 
     status: str
     exit_code: int | None
-    stdout: str  # the last 4 KiB
+    stdout: str  # the last ``keep_stdout`` bytes (4 KiB unless asked)
     stderr: str  # the last 4 KiB
     wall_s: float
 
@@ -89,7 +106,9 @@ class _Sandbox:
             start_new_session=True, preexec_fn=enter,  # noqa: PLW1509 - joins the cgroup only
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
         )
-        ready = self.ask({"ping": True})
+        self._buffer = b""
+        self.expired = False
+        ready = self.ask({"ping": True}, START_DEADLINE_S)
         if ready is None or ready.get("status") != "ready" or ready.get("sandboxed") != (not plain):
             self.stderr.seek(0)
             detail = " ".join(self.stderr.read()[-600:].decode("utf-8", "replace").split())
@@ -97,18 +116,52 @@ class _Sandbox:
             raise SandboxError(f"the batch sandbox did not start ({detail or 'no message'})",
                                expected="bubblewrap >= 0.8 (for --disable-userns) able to create user namespaces")
 
-    def ask(self, request: dict[str, Any]) -> dict[str, Any] | None:
+    def ask(self, request: dict[str, Any], deadline_s: float) -> dict[str, Any] | None:
+        """Send one request and read the answer line; ``None`` when the driver died or froze.
+
+        The answer is read from the raw pipe with ``poll`` so that a driver that never answers
+        (stopped by a script) is given up after ``deadline_s`` (``self.expired`` then says so and
+        the sandbox is killed at once) instead of blocking ``readline`` forever.
+        """
         try:
             assert self.process.stdin is not None and self.process.stdout is not None
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
-            line = self.process.stdout.readline()
         except (BrokenPipeError, OSError):
             return None
+        fd = self.process.stdout.fileno()
+        poller = select.poll()  # not select.select: that fails on descriptors above 1023
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        end = time.monotonic() + deadline_s
+        while b"\n" not in self._buffer:
+            left = end - time.monotonic()
+            if left <= 0:
+                self.expired = True
+                self.kill()
+                return None
+            try:
+                if not poller.poll(max(1, int(left * 1000))):
+                    continue
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return None
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
         try:
-            return json.loads(line) if line else None
+            return json.loads(line)
         except json.JSONDecodeError:
             return None
+
+    def kill(self) -> None:
+        """Kill the whole sandbox now (its process group and its cgroup), without waiting for it."""
+        try:
+            os.killpg(self.process.pid, 9)
+        except OSError:
+            pass
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
 
     def close(self) -> None:
         try:
@@ -140,6 +193,7 @@ def run_scripts(
     processes: int = 64,
     workers: int | None = None,
     sandbox: bool = True,
+    keep_stdout: int = 4096,
 ) -> list[ScriptResult]:
     """Run each Python script (source text) isolated; results in the order of ``scripts``.
 
@@ -152,6 +206,7 @@ def run_scripts(
         processes: process cap of each sandbox (cgroup ``pids.max``; ``RLIMIT_NPROC`` as well).
         workers: sandboxes running at once (default: the CPU count, at most 8).
         sandbox: ``False`` runs the driver without bubblewrap (tests of the protocol only).
+        keep_stdout: how many bytes of the end of each script's stdout come back (stderr: 4 KiB).
 
     Raises:
         SandboxError: bubblewrap is missing or cannot create namespaces.
@@ -179,10 +234,17 @@ def run_scripts(
                 if box is None:
                     box = _Sandbox(command, 2 * memory_bytes + 256 * MiB, processes, not sandbox)
                 answer = box.ask({"script": scripts[index], "timeout": timeout_s, "memory": memory_bytes,
-                                  "output": output_bytes, "processes": processes, "sandboxed": sandbox})
+                                  "output": output_bytes, "processes": processes, "sandboxed": sandbox,
+                                  "keep_stdout": keep_stdout},
+                                 request_deadline(timeout_s))
                 if answer is not None and answer.get("status") == "refused":  # never expected after the ping
                     raise SandboxError("the batch driver is not inside its own sandbox; refusing to run scripts")
-                if answer is None:  # the script killed its driver (or the sandbox failed): restart
+                if answer is None and box.expired:  # the driver froze (stopped by the script?): restart
+                    box.close()
+                    box = None
+                    answer = {"status": "timeout", "exit_code": None, "stdout": "", "stderr": "",
+                              "wall_s": request_deadline(timeout_s)}
+                elif answer is None:  # the script killed its driver (or the sandbox failed): restart
                     box.close()
                     box = None
                     answer = {"status": "error", "exit_code": None, "stdout": "", "wall_s": 0.0,

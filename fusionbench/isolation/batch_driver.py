@@ -2,13 +2,14 @@
 
 It must not import fusionbench (the sandbox does not need it) and uses the standard library only.
 Protocol: one JSON object per line on stdin, ``{"script": text, "timeout": s, "memory": bytes,
-"output": bytes}``; one JSON object per line on stdout, ``{"status", "exit_code", "stdout",
+"output": bytes, "keep_stdout": bytes}``; one JSON object per line on stdout, ``{"status", "exit_code", "stdout",
 "stderr", "wall_s"}``, status ``ok``/``error``/``timeout``/``output_limit``.
 
 Each script runs as its own process group in a fresh folder under ``/tmp`` with its stdout and
 stderr going to files there (capped by ``RLIMIT_FSIZE``), under ``RLIMIT_AS``/``RLIMIT_CPU``.
-Afterwards every other process in the sandbox's PID namespace is killed and ``/tmp`` is emptied,
-so nothing one script starts or writes reaches the next.  The driver makes itself non-dumpable,
+Afterwards every other process in the sandbox's PID namespace is killed and every writable place
+(``/tmp``, ``/dev/shm``, ``/dev/mqueue``, System V shared memory, queues and semaphores) is
+emptied, so nothing one script starts or writes reaches the next.  The driver makes itself non-dumpable,
 so a script cannot reach the driver's pipes through ``/proc``; if a script kills the driver
 anyway, the host sees the pipe close and restarts a sandbox for the remaining scripts.
 """
@@ -70,9 +71,44 @@ def _sweep():
         time.sleep(0.01)
 
 
-def _empty_tmp():
-    for name in os.listdir("/tmp"):
-        path = os.path.join("/tmp", name)
+#: The places a script can write to inside the sandbox (the rest of the system is read-only).
+WRITABLE = ("/tmp", "/dev/shm", "/dev/mqueue")
+
+
+def _empty_writable():
+    """Empty every writable folder and drop System V IPC objects, so no script leaves anything behind."""
+    for folder in WRITABLE:
+        _empty(folder)
+    _remove_sysv_ipc()
+
+
+def _remove_sysv_ipc():
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+    except Exception:  # noqa: BLE001 - no ctypes: nothing to remove with
+        return
+    for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)), ("msg", lambda i: libc.msgctl(i, 0, None)),
+                         ("sem", lambda i: libc.semctl(i, 0, 0))):  # IPC_RMID = 0
+        try:
+            with open("/proc/sysvipc/" + kind) as handle:
+                rows = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 1 and fields[1].isdigit():
+                remove(int(fields[1]))
+
+
+def _empty(folder):
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 os.chmod(path, 0o700)
@@ -83,12 +119,12 @@ def _empty_tmp():
             pass
 
 
-def _tail(path):
+def _tail(path, keep=KEEP):
     try:
         with open(path, "rb") as handle:
             handle.seek(0, 2)
             size = handle.tell()
-            handle.seek(max(0, size - KEEP))
+            handle.seek(max(0, size - keep))
             return handle.read().decode("utf-8", "replace")
     except OSError:
         return ""
@@ -137,10 +173,10 @@ def run_one(request, sandboxed):
             child.wait()
     wall = time.monotonic() - started
     code = child.returncode
-    stdout, stderr = _tail(out_path), _tail(err_path)
+    stdout, stderr = _tail(out_path, int(request.get("keep_stdout", KEEP))), _tail(err_path)
     if sandboxed:
         _sweep()
-        _empty_tmp()
+        _empty_writable()
     else:  # the protocol without isolation (tests only): the script's own process group and folder
         try:
             os.killpg(child.pid, signal.SIGKILL)

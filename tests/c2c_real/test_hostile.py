@@ -98,7 +98,7 @@ def test_exiting_killing_the_runner_and_deleting_the_script():
     ])
     assert attacks == ["error"] * 4
     assert after == ["success"] * 4
-    assert outcomes[0].error == "no #Results line"
+    assert outcomes[0].error == "no outputs line"
 
 
 @pytest.mark.parametrize("code", [3, 0])
@@ -136,3 +136,78 @@ def test_the_driver_refuses_to_clean_up_outside_its_sandbox():
     out = subprocess.run([sys.executable, "-I", "-S", "-c", driver], input=json.dumps(request) + "\n",
                          capture_output=True, text=True, timeout=30, check=True).stdout
     assert json.loads(out) == {"status": "refused"}
+
+
+def test_a_script_that_stops_its_driver_costs_only_its_own_item(monkeypatch):
+    # SIGSTOP to the driver: it never answers; the host's own deadline kills that sandbox, reports the
+    # item as a timeout and runs the next item in a fresh one.  Without the deadline this run never returns.
+    import time
+
+    from fusionbench.isolation import batch
+
+    monkeypatch.setattr(batch, "request_deadline", lambda timeout_s: 4.0, raising=False)
+    stop = even_odd("import os , signal", "os . kill ( os . getppid ( ) , signal . SIGSTOP )", "return n % 2 == 0")
+    started = time.monotonic()
+    attacks, after, outcomes = _run([stop])
+    assert attacks == ["timeout"] and after == ["success"]
+    # control: the same script without the signal passes at once, so the timeout is the frozen driver's
+    assert _run([even_odd("import os , signal", "os . getppid ( )", "return n % 2 == 0")])[0] == ["success"]
+    assert time.monotonic() - started < 60
+
+
+def test_nothing_written_to_shared_memory_reaches_the_next_script(tmp_path):
+    # the first script writes to /dev/shm (and /tmp) and makes a System V segment; a later script in the
+    # same sandbox fails if it finds any of them
+    import secrets
+
+    name = "fb-" + secrets.token_hex(6)
+    writer = even_odd("import ctypes", f"open ( '/dev/shm/{name}' , 'w' ) . write ( 'x' )",
+                      f"open ( '/tmp/{name}' , 'w' ) . write ( 'x' )",
+                      "ctypes . CDLL ( None ) . shmget ( 4242 , 4096 , 0o1600 )", "return n % 2 == 0")
+    checker = even_odd("import os , ctypes", f"assert not os . path . exists ( '/dev/shm/{name}' ) , 'shm persisted'",
+                       f"assert not os . path . exists ( '/tmp/{name}' ) , 'tmp persisted'",
+                       "assert ctypes . CDLL ( None ) . shmget ( 4242 , 0 , 0 ) == - 1 , 'sysv persisted'",
+                       "return n % 2 == 0")
+    attacks, after, outcomes = _run([writer, checker])
+    assert attacks == ["success", "success"] and after == ["success"] * 2, outcomes
+    try:  # control: without the sandbox's clean-up the checker sees the file (the host's /dev/shm)
+        attacks, _, outcomes = _run([writer, checker], sandbox=False)
+        assert attacks[1] == "error" and "persisted" in outcomes[2].error
+    finally:
+        for leftover in (f"/dev/shm/{name}", f"/tmp/{name}"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        segment = libc.shmget(4242, 0, 0)
+        if segment != -1:
+            libc.shmctl(segment, 0, None)
+
+
+#: Candidates that look for the script's gold function (frames, the garbage collector, the script's
+#: own source) and call it.
+GOLD_SEEKERS = [
+    even_odd("import sys", "g = sys . _getframe ( 1 ) . f_globals",
+             "return [ v for k , v in g . items ( ) if k . startswith ( 'f_gold' ) ] [ 0 ] ( n )"),
+    even_odd("import gc",
+             "return [ o for o in gc . get_objects ( ) if getattr ( o , '__name__' , '' ) . startswith ( 'f_gold' )"
+             " and o . __name__ != 'f_filled' ] [ 0 ] ( n )"),
+    even_odd("src = open ( __file__ ) . read ( )", "ns = { }",
+             "exec ( src [ src . index ( 'def▁f_gold' ) : src . index ( 'def▁f_filled' ) ] , ns )",
+             "return [ v for k , v in ns . items ( ) if k . startswith ( 'f_gold' ) ] [ 0 ] ( n )"),
+]
+
+
+def test_a_candidate_cannot_reach_the_gold_function():
+    # the candidate runs in its own process with no f_gold and no gold output in it: all three fail
+    attacks, after, outcomes = _run(GOLD_SEEKERS)
+    assert attacks == ["error"] * 3 and after == ["success"] * 3, outcomes
+    # control: in TransCoder's one-process script (f_gold beside f_filled, even renamed) all three pass
+    from fusionbench.isolation.batch import run_scripts
+    from fusionbench.metrics.execution.candidate import fill_script, filled_function
+
+    script = load_tests(MIRROR).script(EVEN_ODD)
+    legacy = [fill_script(script, filled_function(seeker), "0123456789abcdef") for seeker in GOLD_SEEKERS]
+    results = run_scripts(legacy, timeout_s=5, workers=1)
+    assert ["#Results-0123456789abcdef: 10, 10" in r.stdout for r in results] == [True] * 3, results

@@ -66,7 +66,9 @@ def fill_script(script: str, function: str, nonce: str | None = None) -> str:
     gold function ``f_gold`` becomes ``f_gold_<nonce>`` (a candidate that just calls ``f_gold``
     fails) and its result line prints ``#Results-<nonce>:`` (a candidate that prints a
     ``#Results:`` line and exits does not pass).  Code that inspects the script's frames or
-    source can still find both: this raises the bar, it is not a proof.
+    source can still find both: this raises the bar, it is not a proof, so execution accuracy
+    no longer runs this one-process form (:mod:`.programs` splits gold and candidate runs); it
+    stays for the attack tests' control.
     """
     head, marker, tail = script.partition(TOFILL)
     if not marker:
