@@ -503,8 +503,8 @@ def _tree_size(path: Path) -> int:
     return _tree_usage(path).bytes
 
 
-def _descendants(root: int) -> list[int]:
-    """``root`` and all its descendants (from ``/proc``)."""
+def _children_by_parent() -> dict[int, list[int]]:
+    """Every process's children, keyed by parent pid (one scan of ``/proc``)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -513,6 +513,12 @@ def _descendants(root: int) -> list[int]:
             except (OSError, IndexError):
                 continue
             children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return children
+
+
+def _descendants(root: int) -> list[int]:
+    """``root`` and all its descendants (from ``/proc``)."""
+    children = _children_by_parent()
     found, stack = [], [root]
     while stack:
         pid = stack.pop()
@@ -550,23 +556,13 @@ def _deleted_open_bytes(pids: Sequence[int] | set[int], device: int) -> int:
 
 def _descendants_rss(root: int) -> int:
     """Resident memory of ``root`` and all its descendants, in bytes (from ``/proc``)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
     page = os.sysconf("SC_PAGE_SIZE")
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
+    total = 0
+    for pid in _descendants(root):
         try:
             total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
         except (OSError, IndexError, ValueError):
             pass
-        stack.extend(children.get(pid, ()))
     return total
 
 
@@ -581,17 +577,7 @@ def _kill_group(process: subprocess.Popen[bytes], cgroup: RunCgroup | None) -> N
 
 def _own_children() -> set[int]:
     """The pids whose parent is this process (read from ``/proc``)."""
-    me, found = os.getpid(), set()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == me:
-            found.add(int(entry.name))
-    return found
+    return set(_children_by_parent().get(os.getpid(), ()))
 
 
 def _sweep_orphans(known: set[int]) -> None:

@@ -74,6 +74,18 @@ def _run_slow(tmp_path: Path, n: int, score_time_s: float, monkeypatch) -> dict:
     return record
 
 
+
+def _stop(harness: subprocess.Popen) -> None:
+    """After a failed assertion: stop the harness the way under test (SIGTERM), then for sure."""
+    if harness.poll() is None:
+        harness.terminate()
+        try:
+            harness.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            harness.kill()
+            harness.wait()
+
+
 def test_a_prediction_slower_to_score_than_the_limit_makes_its_task_invalid(tmp_path, monkeypatch):
     record = _run_slow(tmp_path, 3000, 1.0, monkeypatch)
     c2c = record["tasks"]["C2C"]
@@ -110,13 +122,7 @@ def test_sigterm_while_scoring_leaves_no_process_behind(tmp_path):
         harness.send_signal(signal.SIGTERM)
         harness.wait(timeout=30)
     finally:
-        if harness.poll() is None:  # a failed assertion: stop it the way under test, then for sure
-            harness.terminate()
-            try:
-                harness.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                harness.kill()
-                harness.wait()
+        _stop(harness)
     time.sleep(1)
     assert harness.returncode != 0
     assert _marked(marker) == []
@@ -195,13 +201,7 @@ def test_sigterm_during_c2c_execution_leaves_no_sandbox_nor_cgroup(tmp_path):
         harness.send_signal(signal.SIGTERM)
         harness.wait(timeout=30)
     finally:
-        if harness.poll() is None:  # a failed assertion: stop it the way under test, then for sure
-            harness.terminate()
-            try:
-                harness.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                harness.kill()
-                harness.wait()
+        _stop(harness)
     time.sleep(1)
     assert created  # the control: the sandboxes had cgroups of their own while they ran
     assert _marked(marker) == []
