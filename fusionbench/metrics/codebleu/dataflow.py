@@ -270,50 +270,51 @@ def _sorted_unique(names: list[str]) -> list[str]:
     return sorted(set(names))
 
 
-def data_flow(code: str, root: Any, *, parents: str = "official") -> list[DataFlowEdge]:
-    """The merged data-flow graph of ``code`` whose parse tree is ``root``.
+def unique_function(parents: str) -> Callable[[list[str]], list[str]]:
+    """How duplicate parent names are merged: official set order, or sorted."""
+    return _sorted_unique if parents == "sorted" else _official_unique
 
-    Args:
-        code: the source string that was parsed.
-        root: its tree-sitter root node.
-        parents: ``"official"`` (set order, hash-seed dependent) or ``"sorted"``.
+
+def index_tokens(code: str, spans: list[tuple[int, int]]) -> dict:
+    """The official ``index_to_code``: each token's byte span to (token index, token text).
+
+    Tokens with the same span (zero-width leaves at one place) keep the last index, as officially.
     """
-    unique = _sorted_unique if parents == "sorted" else _official_unique
-    graph: list[DataFlowEdge]
-    try:
-        spans = _token_spans(root)
-        index_to_code: dict = {}
-        if "\n" not in code:
-            # One row: the official slice is the str sliced at the token's byte offsets.
-            for idx, span in enumerate(spans):
-                index_to_code[span] = (idx, code[span[0]:span[1]])
-        elif code.isascii():
-            # Byte offsets are str offsets, and the official row-by-row slicing only drops the
-            # line breaks: the same text as _slice_token, without locating rows.
-            for idx, span in enumerate(spans):
-                text = code[span[0]:span[1]]
-                index_to_code[span] = (idx, text.replace("\n", "") if "\n" in text else text)
-        else:
-            lines = code.split("\n")
-            line_starts = [0]
-            for line in lines[:-1]:
-                line_starts.append(line_starts[-1] + len(line.encode("utf-8")) + 1)
-            for idx, span in enumerate(spans):
-                index_to_code[span] = (idx, _slice_token(span, lines, line_starts))
-        try:
-            edges, _ = _Walker(index_to_code, unique).walk(root, {})
-        except Exception:  # noqa: BLE001 - the official walk gives up silently, and so must we
-            edges = []
-        edges = _by_index(edges)
-        linked: set[int] = set()
-        for edge in edges:
-            if edge[-1]:
-                linked.add(edge[1])
-            for parent in edge[-1]:
-                linked.add(parent)
-        graph = [edge for edge in edges if edge[1] in linked]
-    except Exception:  # noqa: BLE001 - e.g. recursion too deep on a pathological tree
-        graph = []
+    index_to_code: dict = {}
+    if "\n" not in code:
+        # One row: the official slice is the str sliced at the token's byte offsets.
+        for idx, span in enumerate(spans):
+            index_to_code[span] = (idx, code[span[0]:span[1]])
+    elif code.isascii():
+        # Byte offsets are str offsets, and the official row-by-row slicing only drops the
+        # line breaks: the same text as _slice_token, without locating rows.
+        for idx, span in enumerate(spans):
+            text = code[span[0]:span[1]]
+            index_to_code[span] = (idx, text.replace("\n", "") if "\n" in text else text)
+    else:
+        lines = code.split("\n")
+        line_starts = [0]
+        for line in lines[:-1]:
+            line_starts.append(line_starts[-1] + len(line.encode("utf-8")) + 1)
+        for idx, span in enumerate(spans):
+            index_to_code[span] = (idx, _slice_token(span, lines, line_starts))
+    return index_to_code
+
+
+def linked_edges(edges: list[DataFlowEdge]) -> list[DataFlowEdge]:
+    """The walk's edges in token order, without the nodes that have no edge."""
+    edges = _by_index(edges)
+    linked: set[int] = set()
+    for edge in edges:
+        if edge[-1]:
+            linked.add(edge[1])
+        for parent in edge[-1]:
+            linked.add(parent)
+    return [edge for edge in edges if edge[1] in linked]
+
+
+def merge_nodes(graph: list[DataFlowEdge], unique: Callable[[list[str]], list[str]]) -> list[DataFlowEdge]:
+    """Merge the edges of one token (the official final step, through sets)."""
     merged: dict[int, DataFlowEdge] = {}
     for edge in graph:
         if edge[1] not in merged:
@@ -322,6 +323,28 @@ def data_flow(code: str, root: Any, *, parents: str = "official") -> list[DataFl
             old = merged[edge[1]]
             merged[edge[1]] = (edge[0], edge[1], edge[2], unique(old[3] + edge[3]), list(set(old[4] + edge[4])))
     return list(merged.values())
+
+
+def data_flow(code: str, root: Any, *, parents: str = "official") -> list[DataFlowEdge]:
+    """The merged data-flow graph of ``code`` whose parse tree is ``root``.
+
+    Args:
+        code: the source string that was parsed.
+        root: its tree-sitter root node.
+        parents: ``"official"`` (set order, hash-seed dependent) or ``"sorted"``.
+    """
+    unique = unique_function(parents)
+    graph: list[DataFlowEdge]
+    try:
+        index_to_code = index_tokens(code, _token_spans(root))
+        try:
+            edges, _ = _Walker(index_to_code, unique).walk(root, {})
+        except Exception:  # noqa: BLE001 - the official walk gives up silently, and so must we
+            edges = []
+        graph = linked_edges(edges)
+    except Exception:  # noqa: BLE001 - e.g. recursion too deep on a pathological tree
+        graph = []
+    return merge_nodes(graph, unique)
 
 
 def normalize_data_flow(graph: list[DataFlowEdge]) -> list[tuple[str, str, list[str]]]:
