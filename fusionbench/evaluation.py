@@ -193,6 +193,11 @@ def evaluate(
                 )
             pred = validate(task, pred_objects[task], "prediction", file=f"<predictions[{task!r}]>")
         loaded[task] = (pred, ref)
+        if task == "C2C" and opts["c2c_grammar"] is None:
+            # the parsing workers start now, while the other files are read and validated
+            from fusionbench.metrics.codebleu.workers import prestart_workers
+
+            prestart_workers(len(ref), parents=opts["c2c_dataflow_parents"])
 
     # C2C's parsing runs in worker processes: start it first, score the other tasks meanwhile.
     futures = {}

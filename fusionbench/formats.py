@@ -75,6 +75,8 @@ class _Checker:
             raise self.fail("wrong value type", path, expected, value)
         if allow_empty_box and value == [[]]:
             return  # the official scorer reads [[]] as "no boxes"
+        if _plain_boxes(value):
+            return  # the common case, checked without building error paths
         for index, box in enumerate(value):
             where = (*path, index)
             if not isinstance(box, list) or len(box) != 4:
@@ -89,6 +91,25 @@ class _Checker:
                                       path=json_path(*where, coord_index),
                                       expected=f"a number within +/-{MAX_COORDINATE:.0e}",
                                       found=f"an integer of {len(str(abs(coord)))} digits")
+
+
+def _plain_boxes(boxes: list[Any]) -> bool:
+    """Whether every box is a list of 4 finite floats or ints within :data:`MAX_COORDINATE`.
+
+    A fast pre-check of :meth:`_Checker.box_list`; anything else (bools, other types, non-finite
+    floats, huge ints) takes the detailed path, which names the offending value.
+    """
+    for box in boxes:
+        if type(box) is not list or len(box) != 4:
+            return False
+        for coord in box:
+            kind = type(coord)
+            if kind is float:
+                if not math.isfinite(coord):
+                    return False
+            elif kind is not int or not -MAX_COORDINATE <= coord <= MAX_COORDINATE:
+                return False
+    return True
 
 
 def _check_string_map(check: _Checker, data: Mapping[str, Any], role: Role) -> None:

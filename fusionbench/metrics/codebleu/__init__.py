@@ -79,22 +79,28 @@ def codebleu_item_stats(
         KeyMismatchError: a reference key has no prediction.
         FormatError: a string nests too deep to be scored (see :mod:`.depth`), named by its key.
     """
-    from fusionbench.metrics.codebleu.depth import check_tree_depths
+    from fusionbench.metrics.codebleu.depth import check_tree_depths, too_deep_error
+    from fusionbench.metrics.codebleu.structure import TreeTooDeep
     from fusionbench.metrics.codebleu.workers import start_structural_counts
 
     _check_keys(predictions, references)
     keys = list(references)
     pairs = [(references[k], predictions[k]) for k in keys]
-    transform = None
-    if detokenize:
-        from fusionbench.metrics.codebleu.detok import detokenize as transform
-    check_tree_depths(((k, role, code) for k, (ref, cand) in zip(keys, pairs)
-                       for role, code in (("prediction", cand), ("reference", ref))), transform=transform)
-    wait = start_structural_counts(pairs, parents=dataflow_parents, detokenize=detokenize, grammar=grammar)
-    ngrams = [ngram_stats(cand, ref) for ref, cand in pairs]  # while the workers parse
+    if grammar is not None:  # the default route checks depths in the workers, on the trees they parse
+        transform = None
+        if detokenize:
+            from fusionbench.metrics.codebleu.detok import detokenize as transform
+        check_tree_depths(((k, role, code) for k, (ref, cand) in zip(keys, pairs)
+                           for role, code in (("prediction", cand), ("reference", ref))), transform=transform)
+    try:
+        wait = start_structural_counts(pairs, parents=dataflow_parents, detokenize=detokenize, grammar=grammar)
+        ngrams = [ngram_stats(cand, ref) for ref, cand in pairs]  # while the workers parse
+        counts = wait()
+    except TreeTooDeep as exc:
+        raise too_deep_error(keys[exc.index], exc.role, exc.depth) from None
     return [
-        ItemStats(key, None, CodeBLEUStats(ngram, *counts))
-        for key, ngram, counts in zip(keys, ngrams, wait())
+        ItemStats(key, None, CodeBLEUStats(ngram, *item_counts))
+        for key, ngram, item_counts in zip(keys, ngrams, counts)
     ]
 
 

@@ -7,6 +7,11 @@ the process with SIGSEGV, in the official scorer as in ours.  Real code never ne
 itself refuses 200 nested parentheses), so such an item is refused with a clear error naming its key
 instead of scoring it: the one departure from the official scorer, which would crash.
 
+The default route checks each tree in the scoring workers, which parse every string anyway
+(:func:`.structure.analyse` with ``max_depth``), before rendering it; the 2021 route, whose old
+runtime runs elsewhere, is checked here beforehand with the pinned parser
+(:func:`check_tree_depths`).
+
 Only long strings can be deep: in tree-sitter-python a visible node is at most a few levels above a
 node that spans fewer characters, so a string of ``n`` characters has a tree at most ``3 n`` deep,
 and strings shorter than :data:`MAX_TREE_DEPTH` ``// 3`` are never parsed here (almost every item).
@@ -18,7 +23,7 @@ from collections.abc import Callable, Iterable
 
 from fusionbench.errors import FormatError, json_path
 
-__all__ = ["MAX_TREE_DEPTH", "check_tree_depths", "tree_depth"]
+__all__ = ["MAX_TREE_DEPTH", "check_tree_depths", "too_deep_error", "tree_depth"]
 
 #: The deepest tree scored.  Rendering crashed from about 15,000 levels (nested lists) on this
 #: machine's 8 MiB stack; every shape tried rendered fine at 10,000.
@@ -68,9 +73,14 @@ def check_tree_depths(
             from fusionbench.metrics.codebleu.parse import parse
         depth = tree_depth(parse(source).root_node, limit)
         if depth > limit:
-            raise FormatError(
-                f"C2C {role} {key!r} nests more than {limit:,} levels deep; tree-sitter's recursive "
-                "S-expression writer would crash on it (the official scorer does), so it is refused",
-                path=json_path(key), expected=f"code whose parse tree is at most {limit:,} levels deep",
-                found=f"a tree at least {depth:,} levels deep",
-            )
+            raise too_deep_error(key, role, depth, limit)
+
+
+def too_deep_error(key: str, role: str, depth: int, limit: int = MAX_TREE_DEPTH) -> FormatError:
+    """The error for item ``key`` whose ``role`` string has a tree ``depth`` levels deep."""
+    return FormatError(
+        f"C2C {role} {key!r} nests more than {limit:,} levels deep; tree-sitter's recursive "
+        "S-expression writer would crash on it (the official scorer does), so it is refused",
+        path=json_path(key), expected=f"code whose parse tree is at most {limit:,} levels deep",
+        found=f"a tree at least {depth:,} levels deep",
+    )

@@ -18,16 +18,40 @@ from typing import Any
 try:  # normal package import
     from fusionbench.metrics.codebleu.dataflow import data_flow, normalize_data_flow, normalized_counts
     from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast
+    from fusionbench.metrics.codebleu.depth import tree_depth
 except ImportError:  # loaded by file path inside the legacy helper environment
     from dataflow import data_flow, normalize_data_flow, normalized_counts  # type: ignore[no-redef]
     from syntax import subtree_sexps, subtree_sexps_fast  # type: ignore[no-redef]
+    tree_depth = None  # type: ignore[assignment]  # the legacy route is checked by its caller
 
-__all__ = ["Analysis", "StructuralCounts", "analyse", "freeze_flow", "structural_counts"]
+__all__ = ["Analysis", "StructuralCounts", "TreeTooDeep", "analyse", "freeze_flow", "structural_counts"]
 
 #: (syntax matches, reference subtrees, data-flow matches, reference data-flow edges)
 StructuralCounts = tuple[int, int, int, int]
 #: (subtree S-expressions, normalised data-flow edges as (name, relation, (parents, …)))
 Analysis = tuple[list[str], list[tuple[str, str, tuple[str, ...]]]]
+
+
+class TreeTooDeep(Exception):
+    """A string's tree is deeper than the S-expression writer survives (see :mod:`.depth`).
+
+    Attributes:
+        depth: the depth found (at least the limit + 1).
+        index: the pair's position in the ``pairs`` given to :func:`structural_counts`.
+        role: ``"prediction"`` or ``"reference"``.
+    """
+
+    def __init__(self, depth: int, index: int = -1, role: str = "") -> None:
+        super().__init__(f"parse tree at least {depth} levels deep")
+        self.depth, self.index, self.role = depth, index, role
+        self.chunk = 0  # which worker's share it was found in (set by the worker pool)
+
+
+def _check_depth(source: str, root: Any, limit: int | None) -> None:
+    if limit is not None and len(source) > limit // 3:  # shorter strings cannot be that deep
+        depth = tree_depth(root, limit)
+        if depth > limit:
+            raise TreeTooDeep(depth)
 
 
 def freeze_flow(edges: Sequence[Sequence[Any]]) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -42,10 +66,16 @@ def analyse(
     sexp: Callable[[Any], str] = str,
     parents: str = "official",
     transform: Callable[[str], str] | None = None,
+    max_depth: int | None = None,
 ) -> Analysis:
-    """The subtree S-expressions and normalised data-flow graph of one source string."""
+    """The subtree S-expressions and normalised data-flow graph of one source string.
+
+    Raises:
+        TreeTooDeep: ``max_depth`` is given and the tree is deeper (checked before rendering).
+    """
     source = transform(code) if transform else code
     root = parse(source).root_node
+    _check_depth(source, root, max_depth)
     # modern runtime: all S-expressions cut from one str(root) (same multiset as str(node))
     subtrees = subtree_sexps_fast(root) if sexp is str else subtree_sexps(root, sexp)
     return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))
@@ -60,6 +90,7 @@ def structural_counts(
     transform: Callable[[str], str] | None = None,
     memo: MutableMapping[str, Analysis] | None = None,
     known: MutableMapping[str, Analysis] | None = None,
+    max_depth: int | None = None,
 ) -> list[StructuralCounts]:
     """Counts for each (reference, candidate) pair, in order.
 
@@ -72,6 +103,11 @@ def structural_counts(
         memo: analyses by string, read and filled (kept by the caller across calls with the
             same parser and options).
         known: analyses by string to use as they are (e.g. read from a cache); not filled.
+        max_depth: refuse trees deeper than this (see :mod:`.depth`); ``None``: no check.
+
+    Raises:
+        TreeTooDeep: for the first string too deep, in the order (prediction, reference) of each
+            pair, pairs in order; ``index`` and ``role`` name it.
     """
     table: MutableMapping[str, Analysis] = {} if memo is None else memo
     sets: dict[str, set[str]] = {}
@@ -81,14 +117,20 @@ def structural_counts(
         if found is None and known is not None:
             found = known.get(code)
         if found is None:
-            found = analyse(code, parse, sexp=sexp, parents=parents, transform=transform)
+            found = analyse(code, parse, sexp=sexp, parents=parents, transform=transform, max_depth=max_depth)
             table[code] = found
         return found
 
     results: list[StructuralCounts] = []
-    for reference, candidate in pairs:
-        ref_subtrees, ref_flow = get(reference)
-        cand_subtrees, cand_flow = get(candidate)
+    for index, (reference, candidate) in enumerate(pairs):
+        role = "prediction"  # analysed first: it is the one named when both are too deep
+        try:
+            cand_subtrees, cand_flow = get(candidate)
+            role = "reference"
+            ref_subtrees, ref_flow = get(reference)
+        except TreeTooDeep as exc:
+            exc.index, exc.role = index, role
+            raise
         cand_set = sets.get(candidate)
         if cand_set is None:
             cand_set = sets[candidate] = set(cand_subtrees)

@@ -2,7 +2,8 @@
 
 Serves requests until its standard input closes: each request is one line of JSON
 ``{"pairs": [[reference, candidate], ...], "parents": ..., "detokenize": ..., "cache": folder or null}``
-and each answer one line of JSON, ``{"counts": [[...], ...]}`` or ``{"error": "..."}``.
+and each answer one line of JSON, ``{"counts": [[...], ...]}``, ``{"too_deep": [pair index, role,
+depth]}`` (a tree too deep to render, see :mod:`.depth`) or ``{"error": "..."}``.
 The worker keeps the analyses of the strings it has seen (bounded), so a long-lived worker
 scores repeated strings (the references of a validation set, say) once; with ``"cache"`` it
 also reads and writes the reference cache of :mod:`.refcache` in that folder.
@@ -25,6 +26,7 @@ def handle(
 ) -> tuple[list[tuple[int, int, int, int]], Callable[[], None] | None]:
     """Structural counts for one request (see the module doc), and the cache write to do after answering."""
     from fusionbench.metrics.codebleu import refcache
+    from fusionbench.metrics.codebleu.depth import MAX_TREE_DEPTH
     from fusionbench.metrics.codebleu.detok import detokenize
     from fusionbench.metrics.codebleu.parse import parse
     from fusionbench.metrics.codebleu.structure import structural_counts
@@ -41,7 +43,7 @@ def handle(
     if where is not None and missing:
         known = refcache.load(references, parents, detok, where)
     counts = structural_counts(pairs, parse, parents=parents, transform=detokenize if detok else None,
-                               memo=memo, known=known)
+                               memo=memo, known=known, max_depth=MAX_TREE_DEPTH)
     if where is not None and missing and known is None:
         analyses = [memo[ref] for ref in references]
         return counts, lambda: refcache.store(references, analyses, parents, detok, where)
@@ -49,6 +51,8 @@ def handle(
 
 
 def main() -> None:
+    from fusionbench.metrics.codebleu.structure import TreeTooDeep
+
     memos: dict[tuple[str, bool], dict] = {}
     out = sys.stdout
     for line in sys.stdin.buffer:
@@ -58,6 +62,8 @@ def main() -> None:
         try:
             counts, later = handle(json.loads(line.decode("utf-8")), memos)
             answer: dict[str, Any] = {"counts": counts}
+        except TreeTooDeep as exc:
+            answer = {"too_deep": [exc.index, exc.role, exc.depth]}
         except Exception as exc:  # noqa: BLE001 - reported to the caller, who raises
             answer = {"error": f"{type(exc).__name__}: {exc}"}
         out.write(json.dumps(answer) + "\n")

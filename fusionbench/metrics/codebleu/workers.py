@@ -29,12 +29,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from fusionbench.errors import FusionBenchError
+from fusionbench.metrics.codebleu.structure import TreeTooDeep
 
 __all__ = [
     "IN_PROCESS_MAX_PAIRS",
     "PAIRS_PER_WORKER_MIN",
     "compute_structural_counts",
+    "prestart_workers",
     "shutdown_workers",
+    "split_pairs",
     "start_structural_counts",
     "worker_pids",
 ]
@@ -93,9 +96,19 @@ class _Worker:
             detail = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
             raise _WorkerGone(f"CodeBLEU worker failed: {detail[-1] if detail else self.proc.returncode}")
         answer = json.loads(line)
+        if "too_deep" in answer:
+            from fusionbench.metrics.codebleu.structure import TreeTooDeep
+
+            index, role, depth = answer["too_deep"]
+            raise TreeTooDeep(depth, index, role)
         if "error" in answer:
             raise RuntimeError(f"CodeBLEU worker failed: {answer['error']}")
         return [tuple(x) for x in answer["counts"]]
+
+    def ask(self, request: dict[str, Any]) -> list[Counts]:
+        """Send one request and wait for its answer."""
+        self.send(request)
+        return self.receive()
 
     def close(self, wait: bool = True) -> None:
         for pipe in (self.proc.stdin, self.proc.stdout):
@@ -127,20 +140,43 @@ class _Pool:
             for worker in [w for w in self.workers if w.proc.poll() is not None]:
                 self.workers.remove(worker)
                 worker.close()
-            while len(self.workers) < len(chunks):
-                self.workers.append(_Worker())
+            self.grow(len(chunks))
             try:
-                for worker, chunk in zip(self.workers, chunks):
-                    worker.send({"pairs": chunk, **options})
-                return [worker.receive() for worker, _ in zip(self.workers, chunks)]
+                if len(chunks) == 1:
+                    try:
+                        return [self.workers[0].ask({"pairs": chunks[0], **options})]
+                    except TreeTooDeep as exc:
+                        exc.chunk = 0
+                        raise
+                # Each request is sent from its own thread: a worker reads its request only once
+                # it has started, and a request larger than the pipe's buffer would otherwise
+                # hold back the next worker's until then.
+                with ThreadPoolExecutor(len(chunks)) as senders:
+                    asked = [senders.submit(worker.ask, {"pairs": chunk, **options})
+                             for worker, chunk in zip(self.workers, chunks)]
+                    answers = []
+                    for position, future in enumerate(asked):
+                        try:
+                            answers.append(future.result())
+                        except TreeTooDeep as exc:
+                            exc.chunk = position
+                            raise
+                    return answers
             except _WorkerGone:
                 self.close()  # a worker in an unknown state is never reused
                 if attempt:
                     raise
+            except TreeTooDeep:
+                raise  # an answer like any other: every worker has answered, the pool stays
             except BaseException:
                 self.close()
                 raise
         raise AssertionError("unreachable")
+
+    def grow(self, count: int) -> None:
+        """Start workers until there are ``count`` (they start in the background)."""
+        while len(self.workers) < count:
+            self.workers.append(_Worker())
 
     def close(self, wait: bool = True) -> None:
         workers, self.workers = self.workers, []
@@ -189,7 +225,54 @@ def _run_pool(chunks: list[list[tuple[str, str]]], options: dict[str, Any]) -> l
         return _pool.map(chunks, options)
 
 
+def worker_count(pairs: int, processes: int | None = None) -> int:
+    """How many workers score a corpus of ``pairs`` pairs (one per core, at most one per
+    :data:`PAIRS_PER_WORKER_MIN` pairs)."""
+    count = processes or os.cpu_count() or 1
+    return max(1, min(count, pairs // PAIRS_PER_WORKER_MIN or 1))
+
+
+def prestart_workers(pairs: int, *, parents: str = "official") -> None:
+    """Start the workers a corpus of ``pairs`` pairs will use, without waiting for them.
+
+    A caller that knows it will score C2C (``evaluate``, say) calls this before reading and
+    validating its files, so that the workers' interpreter start-up and imports overlap with that
+    work.  Does nothing when the corpus would be scored in-process.
+    """
+    global _pool
+    if pairs == 0 or (_in_process_allowed(parents) and pairs <= IN_PROCESS_MAX_PAIRS):
+        return
+    with _lock:
+        if _pool is None:
+            _pool = _Pool()
+        _pool.grow(worker_count(pairs))
+
+
+def split_pairs(pairs: Sequence[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
+    """``count`` consecutive chunks of about equal text length (parsing time follows length).
+
+    Deterministic in the pairs and the count, so that a corpus scored again is cut the same way
+    (the reference cache is keyed by each chunk's references).
+    """
+    pairs = [tuple(p) for p in pairs]
+    if count <= 1:
+        return [pairs]  # type: ignore[list-item]
+    sizes = [len(ref) + len(cand) for ref, cand in pairs]
+    total = sum(sizes)
+    chunks: list[list[tuple[str, str]]] = []
+    start, running = 0, 0
+    for index, size in enumerate(sizes):
+        running += size
+        left = count - len(chunks) - 1  # chunks still to fill after the current one
+        if left and (running * count >= total * (len(chunks) + 1) or len(pairs) - index - 1 == left):
+            chunks.append(pairs[start:index + 1])  # type: ignore[arg-type]
+            start = index + 1
+    chunks.append(pairs[start:])  # type: ignore[arg-type]
+    return [chunk for chunk in chunks if chunk]
+
+
 def _local(pairs: Sequence[tuple[str, str]], parents: str, detokenize: bool) -> list[Counts]:
+    from fusionbench.metrics.codebleu.depth import MAX_TREE_DEPTH
     from fusionbench.metrics.codebleu.detok import detokenize as detok
     from fusionbench.metrics.codebleu.parse import parse
     from fusionbench.metrics.codebleu.structure import structural_counts
@@ -198,7 +281,8 @@ def _local(pairs: Sequence[tuple[str, str]], parents: str, detokenize: bool) -> 
     memo = _local_memo.setdefault((parents, detokenize), {})
     if len(memo) > MEMO_MAX_STRINGS:
         memo.clear()
-    return structural_counts(pairs, parse, parents=parents, transform=detok if detokenize else None, memo=memo)
+    return structural_counts(pairs, parse, parents=parents, transform=detok if detokenize else None, memo=memo,
+                             max_depth=MAX_TREE_DEPTH)
 
 
 def start_structural_counts(
@@ -250,13 +334,17 @@ def compute_structural_counts(
         return legacy_structural_counts(pairs, grammar, parents=parents, detokenize=detokenize)
     if _in_process_allowed(parents) and len(pairs) <= IN_PROCESS_MAX_PAIRS:
         return _local(pairs, parents, detokenize)
-    count = processes or os.cpu_count() or 1
-    count = max(1, min(count, len(pairs) // PAIRS_PER_WORKER_MIN or 1))
-    size = -(-len(pairs) // count)
-    chunks = [[tuple(p) for p in pairs[i:i + size]] for i in range(0, len(pairs), size)]
+    chunks = split_pairs(pairs, worker_count(len(pairs), processes))
+    offsets = [0]
+    for chunk in chunks[:-1]:
+        offsets.append(offsets[-1] + len(chunk))
     from fusionbench.metrics.codebleu.refcache import folder
 
     where = folder()
     options = {"parents": parents, "detokenize": detokenize, "cache": None if where is None else str(where)}
-    parts = _run_pool(chunks, options)
+    try:
+        parts = _run_pool(chunks, options)
+    except TreeTooDeep as exc:  # the first chunk's first: the first in corpus order
+        exc.index += offsets[exc.chunk]
+        raise
     return [counts for part in parts for counts in part]

@@ -72,3 +72,29 @@ def test_control_rendering_such_a_tree_really_crashes():
     code = f"from fusionbench.metrics.codebleu.parse import parse; str(parse({DEEP['unary']!r}).root_node)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
     assert done.returncode < 0, done.returncode  # killed by a signal (SIGSEGV)
+
+
+def test_deep_item_in_a_later_worker_share_is_named_by_its_key():
+    """The workers check depths on the trees they parse; the first deep item in corpus order is named."""
+    from fusionbench.metrics.codebleu.workers import worker_count
+
+    if worker_count(80) < 2:
+        pytest.skip("one core: the corpus is not split between workers")
+    keys = [f"k{i}" for i in range(80)]
+    references = {k: REFERENCE for k in keys}
+    predictions = {k: f"x = {i}" for i, k in enumerate(keys)}
+    predictions["k70"] = DEEP["sum"]
+    references["k75"] = DEEP["unary"]
+    with pytest.raises(FormatError, match=r"prediction 'k70' nests more than") as caught:
+        codebleu_item_stats(predictions, references)
+    assert caught.value.path == '$["k70"]'
+    predictions["k70"] = "x = 1"
+    with pytest.raises(FormatError, match=r"reference 'k75'"):
+        codebleu_item_stats(predictions, references)
+    references["k75"] = REFERENCE
+    predictions["k75"] = DEEP["unary"]
+    references["k75"] = DEEP["sum"]  # both deep: the prediction is named, as the check reads it first
+    with pytest.raises(FormatError, match=r"prediction 'k75'"):
+        codebleu_item_stats(predictions, references)
+    predictions["k75"] = references["k75"] = REFERENCE
+    assert len(codebleu_item_stats(predictions, references)) == 80  # the pool still works afterwards
