@@ -249,15 +249,15 @@ def prestart_workers(pairs: int, *, parents: str = "official") -> None:
 
 
 def split_pairs(pairs: Sequence[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
-    """``count`` consecutive chunks of about equal text length (parsing time follows length).
+    """``count`` consecutive chunks of about equal reference length (parsing time follows length).
 
-    Deterministic in the pairs and the count, so that a corpus scored again is cut the same way
-    (the reference cache is keyed by each chunk's references).
+    Cut by the references only, so that new predictions for the same references are cut the same
+    way: the reference cache is keyed by each chunk's references.
     """
     pairs = [tuple(p) for p in pairs]
     if count <= 1:
         return [pairs]  # type: ignore[list-item]
-    sizes = [len(ref) + len(cand) for ref, cand in pairs]
+    sizes = [len(ref) for ref, _ in pairs]
     total = sum(sizes)
     chunks: list[list[tuple[str, str]]] = []
     start, running = 0, 0

@@ -185,3 +185,19 @@ def test_entry_of_the_wrong_shape_is_a_miss(cache_dir, forged):
     (entry,) = entries(cache_dir)
     _forge(entry, lambda v: forged)
     assert refcache.load(refs, "official", False) is None
+
+
+def test_new_predictions_for_the_same_references_use_the_same_entries(cache_dir):
+    """The warm case: shares are cut by the references alone, so their keys do not move."""
+    pairs = corpus()
+    compute_structural_counts(pairs, processes=2)
+    shutdown_workers()
+    first = entries(cache_dir)
+    assert len(first) == 2
+    # other predictions, of very different lengths: long ones first, then short ones, and back
+    front = [(ref, cand * 8 if i < N // 2 else "x") for i, (ref, cand) in enumerate(pairs)]
+    back = [(ref, "x" if i < N // 2 else cand * 8) for i, (ref, cand) in enumerate(pairs)]
+    for other in (front, back):
+        compute_structural_counts(other, processes=2)
+        shutdown_workers()
+        assert entries(cache_dir) == first  # no new entry: every share was a hit
