@@ -19,7 +19,10 @@ fresh processes (imports, worker start-up and reading included), median of ``--r
   filled by an earlier run) against the official scripts.
 
 Every goal line prints both times, their ratio (from the same run) and the peak memory (MiB,
-maximum resident set of the process and its children) beside each.  It prints numbers; it never
+maximum resident set of the process and its children) beside each.  It also prints the parse
+floor: the wall time of parsing every distinct C2C string once with the pinned tree-sitter, spread
+over one process per core, and nothing else (no start-up, no reading, no analysis).  No scorer
+built on that parser can beat the ratio official time / floor on the machine.  It prints numbers; it never
 passes or fails.  Timings on a shared machine are noisy: compare ratios from one run.
 
     python benchmarks/score_speed.py [--repeat 3] [--official DIR] [--peer-python PY] [--json]
@@ -92,6 +95,35 @@ result = calc_codebleu([refs[k] for k in keys], [preds[k] for k in keys], lang="
 t1 = time.perf_counter()
 print(json.dumps({"score_s": t1 - t0, "score": result["codebleu"],
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+FLOOR = """
+import json, os, sys, time
+from multiprocessing import get_context
+from pathlib import Path
+d = Path(sys.argv[1])
+t0 = time.perf_counter()
+refs = json.loads((d / "true_C2C.json").read_text(encoding="utf-8"))
+preds = json.loads((d / "prediction_C2C.json").read_text(encoding="utf-8"))
+strings = list(dict.fromkeys([*refs.values(), *preds.values()]))
+from fusionbench.metrics.codebleu.parse import get_parser
+
+def parse_all(share):
+    parser = get_parser()
+    start = time.process_time()
+    for text in share:
+        parser.parse(text.encode("utf-8"))
+    return time.process_time() - start
+
+count = os.cpu_count() or 1
+shares = [strings[i::count] for i in range(count)]
+get_parser()
+with get_context("fork").Pool(count) as pool:
+    t1 = time.perf_counter()
+    cpu = pool.map(parse_all, shares)
+    t2 = time.perf_counter()
+print(json.dumps({"parse_s": t2 - t1, "cpu_s": sum(cpu), "strings": len(strings), "processes": count,
+                  "total_s": t2 - t0}))
 """
 
 #: Official script folders, their file names per task, and whether they need the pinned tree-sitter.
@@ -183,6 +215,13 @@ def streaming(directory: Path, mode: str, pairs: int, batch: int) -> dict:
     return {"s": seconds, **result}
 
 
+def parse_floor(directory: Path) -> dict:
+    """Only parsing: every distinct C2C string once, spread over one process per core."""
+    _, _, out = run_timed([sys.executable, "-c", FLOOR, str(directory)])
+    result = json.loads(out)
+    return {"s": result["parse_s"], **result}
+
+
 def peer(python: str, directory: Path) -> dict:
     _, _, out = run_timed([python, "-c", PEER, str(directory)])
     result = json.loads(out)
@@ -256,6 +295,11 @@ def main() -> None:
             print()
 
         goals: dict = {}
+        floor = median_run(args.repeat, lambda: parse_floor(directory))
+        results["parse_floor"] = floor
+        print(f"parse floor: {floor['strings']} distinct C2C strings parsed in {floor['processes']} processes: "
+              f"{floor['s']:.3f} s wall ({floor['cpu_s']:.3f} s CPU; start-up, reading and everything else "
+              "excluded)")
         cold = median_run(args.repeat, lambda: ours(directory, list(MAKERS)))
         c2c = median_run(args.repeat, lambda: ours(directory, ["C2C"]))
         off = None
@@ -295,6 +339,11 @@ def main() -> None:
               f"same result: {'yes' if same else 'NO'})")
         print(goal_line("4 warm, all four vs official", warm, off, "official", "target >= 15x"
                         if off else "pass --official DIR"))
+        if off:
+            print(f"(the official scripts take {off['s'] / floor['s']:.1f}x the parse floor: no scorer on the pinned "
+                  "parser can be faster than that ratio on this machine)")
+        if peer_r:
+            print(f"(codebleu 0.7.0 takes {peer_r['s'] / floor['s']:.1f}x the parse floor)")
         print(f"(import alone {cold['import_s']:.3f} s; C2C scores: ours {cold['scores'].get('C2C')}"
               + (f", codebleu 0.7.0 {peer_r['score']!r}" if peer_r else "") + ")")
     if args.json:

@@ -131,6 +131,33 @@ def _by_task(objects: Mapping[str, Any]) -> dict[str, Any]:
     return {get_task(key).name: value for key, value in objects.items()}
 
 
+#: Bytes of ``true_C2C.json`` per item, about (for the worker start-up guess only).
+_C2C_BYTES_PER_ITEM_GUESS = 256
+
+
+def _prestart_c2c_workers(references: Any, ref_objects: Mapping[str, Any] | None, parents: str) -> None:
+    """Start C2C's parsing workers now, so that their start-up overlaps with reading the files.
+
+    The number of workers depends on the number of items, guessed from the reference file's size
+    when it is not read yet; a wrong guess costs only start-up time (more workers start later
+    if needed), never a result.
+    """
+    from fusionbench.metrics.codebleu.workers import prestart_workers
+
+    if ref_objects is not None:
+        references_c2c = ref_objects.get("C2C")
+        guess = len(references_c2c) if isinstance(references_c2c, Mapping) else 0
+    else:
+        from fusionbench.formats import find_task_file
+
+        path = find_task_file(references, "C2C", "reference")
+        try:
+            guess = os.path.getsize(path) // _C2C_BYTES_PER_ITEM_GUESS if path is not None else 0
+        except OSError:
+            guess = 0
+    prestart_workers(guess, parents=parents)
+
+
 def evaluate(
     predictions: Mapping[str, Any] | str | os.PathLike[str],
     references: Mapping[str, Any] | str | os.PathLike[str] | None = None,
@@ -174,6 +201,8 @@ def evaluate(
     sources: dict[str, dict[str, str]] = {}
     ref_objects = None if _is_path(references) else _by_task(references)  # type: ignore[arg-type]
     pred_objects = None if _is_path(predictions) else _by_task(predictions)  # type: ignore[arg-type]
+    if "C2C" in selected and opts["c2c_grammar"] is None:
+        _prestart_c2c_workers(references, ref_objects, opts["c2c_dataflow_parents"])
     for task in selected:  # read and validate everything before scoring anything
         if ref_objects is None:
             ref_path, ref = read_task_file(references, task, "reference")  # type: ignore[arg-type]
@@ -193,11 +222,6 @@ def evaluate(
                 )
             pred = validate(task, pred_objects[task], "prediction", file=f"<predictions[{task!r}]>")
         loaded[task] = (pred, ref)
-        if task == "C2C" and opts["c2c_grammar"] is None:
-            # the parsing workers start now, while the other files are read and validated
-            from fusionbench.metrics.codebleu.workers import prestart_workers
-
-            prestart_workers(len(ref), parents=opts["c2c_dataflow_parents"])
 
     # C2C's parsing runs in worker processes: start it first, score the other tasks meanwhile.
     futures = {}
