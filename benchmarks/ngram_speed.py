@@ -51,7 +51,8 @@ def main() -> None:
         return
     fast = median_seconds(args.repeat, lambda: ngram_stats_many(pairs))
     same = [repr(s) for s in ngram_stats_many(pairs)] == [repr(ngram_stats(p, r)) for p, r in pairs]
-    print(f"compiled ngram_stats_many {fast * 1000:6.1f} ms   {pure / fast:.1f}x faster (same result: {'yes' if same else 'NO'})")
+    print(f"compiled ngram_stats_many {fast * 1000:6.1f} ms   {pure / fast:.1f}x faster "
+          f"(same result: {'yes' if same else 'NO'})")
 
 
 if __name__ == "__main__":

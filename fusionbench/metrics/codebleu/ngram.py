@@ -22,8 +22,8 @@ another grouping may differ in the last bit only.
 
 :func:`ngram_stats_many` computes a whole list of pairs at once.  It uses the optional compiled
 accelerator ``_speedups`` (built from ``_speedups.c`` by ``pip install`` where a C compiler is
-available) unless ``FUSIONBENCH_PURE_PYTHON=1``, and :func:`ngram_stats` otherwise; both give
-identical values and types (``tests/metrics/codebleu/test_speedups.py``).
+available) unless ``FUSIONBENCH_PURE_PYTHON=1`` (read once, at import), and :func:`ngram_stats`
+otherwise; both give identical values and types (``tests/metrics/codebleu/test_speedups.py``).
 """
 
 from __future__ import annotations

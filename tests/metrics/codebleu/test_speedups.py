@@ -23,7 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fusionbench.metrics.codebleu import ngram
-from fusionbench.metrics.codebleu.ngram import PYTHON_KEYWORDS, NgramStats, ngram_stats, ngram_stats_many, speedups_available
+from fusionbench.metrics.codebleu.ngram import (
+    PYTHON_KEYWORDS, NgramStats, ngram_stats, ngram_stats_many, speedups_available,
+)
 from fusionbench.synthetic import write_set
 
 REPO = Path(__file__).resolve().parents[3]
@@ -60,7 +62,8 @@ def test_required_speedups_are_built():
 # str.split() splits on these (\x1c-\x1f, \x85, \xa0, \u2028, \u3000, ...) but not on \u200b.
 WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2003\u200a\u2028\u2029\u202f\u205f\u3000"
 KEYWORDS = sorted(PYTHON_KEYWORDS)
-WORDS = KEYWORDS + ["x", "y", "(", ")", ":", "NEW_LINE", "INDENT", "ифа", "\u200b", "é", "e\u0301", "𝔘", "0", "00"]
+WORDS = KEYWORDS + ["x", "y", "(", ")", ":", "NEW_LINE", "INDENT", "ифа", "\u200b", "é", "e\u0301", "𝔘",
+                    "0", "00"]
 
 token = st.one_of(st.sampled_from(WORDS), st.text(alphabet="abif\u00e9\U0001d518", min_size=1, max_size=3))
 separator = st.text(alphabet=WHITESPACE, min_size=1, max_size=3)
@@ -96,8 +99,8 @@ def test_equals_pure_on_long_repetitive_token_lists(seed, vocabulary):
     # thousands of tokens from a tiny vocabulary: many repeated n-grams, long probe chains
     rng = random.Random(seed)
     words = rng.sample(KEYWORDS, 2) + ["a", "b", "c", "d"][:vocabulary]
-    pairs = [(" ".join(rng.choices(words, k=rng.randrange(0, 3000))), " ".join(rng.choices(words, k=rng.randrange(0, 3000))))
-             for _ in range(3)]
+    text = lambda: " ".join(rng.choices(words, k=rng.randrange(0, 3000)))  # noqa: E731
+    pairs = [(text(), text()) for _ in range(3)]
     assert_same(pairs)
 
 
