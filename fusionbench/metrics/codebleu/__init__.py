@@ -21,7 +21,7 @@ from pathlib import Path
 
 from fusionbench.errors import FusionBenchError, KeyMismatchError, json_path
 from fusionbench.metrics.accumulator import Accumulator, ItemStats
-from fusionbench.metrics.codebleu.ngram import NgramStats, bleu_from_stats, ngram_stats, weighted_bleu_from_stats
+from fusionbench.metrics.codebleu.ngram import NgramStats, bleu_from_stats, ngram_stats_many, weighted_bleu_from_stats
 from fusionbench.metrics.result import TaskScore
 from fusionbench.signature import format_signature
 
@@ -94,7 +94,7 @@ def codebleu_item_stats(
                            for role, code in (("prediction", cand), ("reference", ref))), transform=transform)
     try:
         wait = start_structural_counts(pairs, parents=dataflow_parents, detokenize=detokenize, grammar=grammar)
-        ngrams = [ngram_stats(cand, ref) for ref, cand in pairs]  # while the workers parse
+        ngrams = ngram_stats_many([(cand, ref) for ref, cand in pairs])  # while the workers parse
         counts = wait()
     except TreeTooDeep as exc:
         raise too_deep_error(keys[exc.index], exc.role, exc.depth) from None

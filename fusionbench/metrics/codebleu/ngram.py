@@ -19,15 +19,25 @@ The weighted unigram numerators are floats.  Each item's float is computed in th
 order (reference token types in first-occurrence order) and items are summed in corpus order, so
 the result is bit-identical to the official script.  Summing independently computed shards in
 another grouping may differ in the last bit only.
+
+:func:`ngram_stats_many` computes a whole list of pairs at once.  It uses the optional compiled
+accelerator ``_speedups`` (built from ``_speedups.c`` by ``pip install`` where a C compiler is
+available) unless ``FUSIONBENCH_PURE_PYTHON=1`` (read once, at import), and :func:`ngram_stats`
+otherwise; both give identical values and types (``tests/metrics/codebleu/test_speedups.py``).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
-__all__ = ["PYTHON_KEYWORDS", "NgramStats", "ngram_stats", "bleu_from_stats", "weighted_bleu_from_stats"]
+__all__ = [
+    "PYTHON_KEYWORDS", "NgramStats", "ngram_stats", "ngram_stats_many", "speedups_available",
+    "bleu_from_stats", "weighted_bleu_from_stats",
+]
 
 #: The 35 keywords of Python 3, weighted 1 in the weighted n-gram match (all else 0.2).
 PYTHON_KEYWORDS = frozenset(
@@ -109,6 +119,48 @@ def ngram_stats(prediction: str, reference: str) -> NgramStats:
             weighted.append(sum([min(c, hyp_get(g, 0)) for g, c in ref_counts.items()]))
             ref_ngrams.append(max(1, max(0, len(ref) - n + 1)))
     return NgramStats(tuple(matches), tuple(hyp_ngrams), tuple(weighted), tuple(ref_ngrams), len(hyp), len(ref), 1)
+
+
+def _load_speedups():
+    """The compiled ``ngram_stats_many``, or None (not built, or ``FUSIONBENCH_PURE_PYTHON=1``)."""
+    if os.environ.get("FUSIONBENCH_PURE_PYTHON") == "1":
+        return None
+    # The C code hard-codes the two weights and their types (an int 1, a float 0.2).
+    if (type(KEYWORD_WEIGHT), KEYWORD_WEIGHT, type(OTHER_WEIGHT), OTHER_WEIGHT, MAX_ORDER) != (int, 1, float, 0.2, 4):
+        return None
+    try:
+        from fusionbench.metrics.codebleu._speedups import ngram_stats_many as compiled
+    except ImportError:
+        return None
+    return compiled
+
+
+_COMPILED = _load_speedups()
+
+
+def speedups_available() -> bool:
+    """Whether :func:`ngram_stats_many` runs the compiled accelerator in this process."""
+    return _COMPILED is not None
+
+
+def ngram_stats_many(pairs: Iterable[tuple[str, str]]) -> list[NgramStats]:
+    """:func:`ngram_stats` of each ``(prediction, reference)`` pair, in order, in one call.
+
+    Uses the compiled accelerator when :func:`speedups_available` (identical values and types).
+
+    Raises:
+        TypeError: an item is not a pair of two ``str``.
+    """
+    if _COMPILED is not None:
+        return [NgramStats(m, h, w, r, hyp_len, ref_len, 1)
+                for m, h, w, r, hyp_len, ref_len in _COMPILED(pairs, PYTHON_KEYWORDS)]
+    stats = []
+    for index, (prediction, reference) in enumerate(pairs):
+        if not (isinstance(prediction, str) and isinstance(reference, str)):
+            raise TypeError(f"ngram_stats_many(): item {index} must hold two str, "
+                            f"not ({type(prediction).__name__}, {type(reference).__name__})")
+        stats.append(ngram_stats(prediction, reference))
+    return stats
 
 
 def _brevity_penalty(ref_len: int, hyp_len: int) -> float:
