@@ -17,10 +17,13 @@ from typing import Any
 
 try:  # normal package import
     from fusionbench.metrics.codebleu.dataflow import data_flow, normalize_data_flow, normalized_counts
-    from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast
+    from fusionbench.metrics.codebleu.dataflow_flat import data_flow_flat
+    from fusionbench.metrics.codebleu.flat import flatten
+    from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast, subtree_sexps_flat
 except ImportError:  # loaded by file path inside the legacy helper environment
     from dataflow import data_flow, normalize_data_flow, normalized_counts  # type: ignore[no-redef]
     from syntax import subtree_sexps, subtree_sexps_fast  # type: ignore[no-redef]
+    data_flow_flat = flatten = subtree_sexps_flat = None  # type: ignore[assignment]
 
 __all__ = ["Analysis", "StructuralCounts", "analyse", "freeze_flow", "structural_counts"]
 
@@ -46,7 +49,13 @@ def analyse(
     """The subtree S-expressions and normalised data-flow graph of one source string."""
     source = transform(code) if transform else code
     root = parse(source).root_node
-    # modern runtime: all S-expressions cut from one str(root) (same multiset as str(node))
+    if sexp is str:  # modern runtime: one read of the tree for both passes (see .flat)
+        tree = flatten(root)
+        if tree is not None:
+            subtrees = subtree_sexps_flat(root, tree)
+            flow = data_flow_flat(source, tree, parents=parents)
+            return subtrees, freeze_flow(normalize_data_flow(flow))
+    # S-expressions cut from one str(root) on the modern runtime (same multiset as str(node))
     subtrees = subtree_sexps_fast(root) if sexp is str else subtree_sexps(root, sexp)
     return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))
 

@@ -47,6 +47,7 @@ __all__ = [
     "match_counts",
     "subtree_sexps",
     "subtree_sexps_fast",
+    "subtree_sexps_flat",
     "syntax_counts",
     "syntax_counts_generic",
 ]
@@ -162,6 +163,51 @@ def subtree_sexps_fast(root: Any) -> list[str]:
     if found is None:  # an anonymous node with children somewhere: walk every visible node
         found = _cut(root, text, opens, closes)
     return subtree_sexps(root) if found is None else found
+
+
+def subtree_sexps_flat(root: Any, tree: Any) -> list[str]:
+    """:func:`subtree_sexps_fast` from a flattened tree (:class:`~.flat.FlatTree` of ``root``).
+
+    Every named node's parent is named when ``tree.anonymous_parents`` is false, so the named
+    nodes in the tree's pre-order are the printed nodes in the rendering's order; each one's text
+    runs from its ``(`` to the matching ``)``.  Anything else (an anonymous node with children, a
+    count that does not agree) goes to :func:`subtree_sexps_fast`, which needs only ``root``.
+    """
+    named, children = tree.named, tree.children
+    if not children[0] or not named[0] or tree.anonymous_parents:
+        return subtree_sexps_fast(root)
+    leaves = _missing_leaves()
+    if leaves is None:
+        return subtree_sexps(root)
+    text = str(root)
+    masked = _masked_parentheses(text, *leaves)
+    if masked is None:
+        return subtree_sexps(root)
+    opens, closes = masked
+    ends = _matching(opens, closes)
+    printed = [node for node, is_named in enumerate(named) if is_named]
+    if ends is None or len(printed) != len(opens) or ends[0] != len(text) - 1:
+        return subtree_sexps_fast(root)
+    return [text[start:end + 1] for node, start, end in zip(printed, opens, ends) if children[node]]
+
+
+def _matching(opens: list[int], closes: list[int]) -> list[int] | None:
+    """For each ``(`` position (sorted), the position of its matching ``)``; ``None`` if unbalanced."""
+    ends = [0] * len(opens)
+    waiting: list[int] = []
+    j, count = 0, len(closes)
+    try:
+        for k, start in enumerate(opens):
+            while j < count and closes[j] < start:
+                ends[waiting.pop()] = closes[j]
+                j += 1
+            waiting.append(k)
+        while j < count:
+            ends[waiting.pop()] = closes[j]
+            j += 1
+    except IndexError:
+        return None
+    return None if waiting else ends
 
 
 @lru_cache(maxsize=1)
