@@ -52,7 +52,7 @@ static Kind *kinds;
 static Py_ssize_t n_kinds, cap_kinds;
 
 /* interned strings */
-static PyObject *s_type, *s_start_byte, *s_end_byte, *s_children, *s_child_by_field_name;
+static PyObject *s_type, *s_kind_id, *s_child_count, *s_start_byte, *s_end_byte, *s_children, *s_child_by_field_name;
 static PyObject *s_left, *s_right, *s_name, *s_value, *s_comesFrom, *s_computedFrom, *s_official;
 /* the Python helpers of dataflow.py, imported on first use */
 static PyObject *py_index_tokens, *py_linked_edges, *py_merge_nodes, *py_unique_function;
@@ -137,6 +137,24 @@ kind_of(PyObject *type)
     return register_kind(type);
 }
 
+/* node.type is the name of the node's symbol (node.kind_id) in the tree's language, so within
+ * one tree the type string is read once per symbol.  The cache is valid for one call only (a
+ * generation number per call): another call may parse another language. */
+#define N_SYMBOLS 65536
+static int symbol_kind[N_SYMBOLS];
+static unsigned symbol_generation[N_SYMBOLS];
+static unsigned last_generation;
+
+static unsigned
+new_generation(void)
+{
+    if (++last_generation == 0) {
+        memset(symbol_generation, 0, sizeof(symbol_generation));
+        last_generation = 1;
+    }
+    return last_generation;
+}
+
 /* ---- the tree in arrays ----------------------------------------------------------------- */
 
 typedef struct {
@@ -152,6 +170,7 @@ typedef struct {
 } FNode;
 
 typedef struct {
+    unsigned generation;
     FNode *node;
     Py_ssize_t n, cap;
     Py_ssize_t *kid;
@@ -243,13 +262,24 @@ read_node(Tree *t, PyObject *node, int depth)
     FNode *f;
     int kind;
     PyObject *type, *kids;
+    Py_ssize_t symbol;
     me = new_node(t);
     if (me < 0) return -1;
-    type = PyObject_GetAttr(node, s_type);
-    if (!type) return -1;
-    kind = kind_of(type);
-    Py_DECREF(type);
-    if (kind < 0) return -1;
+    symbol = get_ssize(node, s_kind_id);
+    if (symbol == -1 && PyErr_Occurred()) return -1;
+    if (symbol >= 0 && symbol < N_SYMBOLS && symbol_generation[symbol] == t->generation) {
+        kind = symbol_kind[symbol];
+    } else {
+        type = PyObject_GetAttr(node, s_type);
+        if (!type) return -1;
+        kind = kind_of(type);
+        Py_DECREF(type);
+        if (kind < 0) return -1;
+        if (symbol >= 0 && symbol < N_SYMBOLS) {
+            symbol_kind[symbol] = kind;
+            symbol_generation[symbol] = t->generation;
+        }
+    }
     f = &t->node[me];
     f->kind = kind;
     f->idx = f->code = NULL;
@@ -261,6 +291,12 @@ read_node(Tree *t, PyObject *node, int depth)
     if (f->start == -1 && PyErr_Occurred()) return -1;
     f->end = get_ssize(node, s_end_byte);
     if (f->end == -1 && PyErr_Occurred()) return -1;
+    n = get_ssize(node, s_child_count); /* cheaper than children for the many leaves */
+    if (n == -1 && PyErr_Occurred()) return -1;
+    if (n == 0) {
+        f->token = !(kinds[kind].flags & K_COMMENT);
+        return me;
+    }
     kids = PyObject_GetAttr(node, s_children);
     if (!kids) return -1;
     if (!PyList_Check(kids)) {
@@ -1028,6 +1064,7 @@ data_flow(PyObject *module, PyObject *args, PyObject *kwargs)
     PyObject *states = NULL, *edges = NULL, *graph = NULL, *unique = NULL, *result = NULL;
     Tree t = {0};
     Walker w;
+    t.generation = new_generation();
     Py_ssize_t top;
     int sorted_names;
     (void)module;
@@ -1102,6 +1139,8 @@ PyInit__flowaccel(void)
 {
     PyObject *m;
     INTERN(s_type, "type");
+    INTERN(s_kind_id, "kind_id");
+    INTERN(s_child_count, "child_count");
     INTERN(s_start_byte, "start_byte");
     INTERN(s_end_byte, "end_byte");
     INTERN(s_children, "children");
