@@ -16,14 +16,15 @@ from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
 try:  # normal package import
+    from fusionbench.metrics.codebleu.accel import flow_accelerator
     from fusionbench.metrics.codebleu.dataflow import data_flow, normalize_data_flow, normalized_counts
-    from fusionbench.metrics.codebleu.dataflow_flat import data_flow_flat
-    from fusionbench.metrics.codebleu.flat import flatten
-    from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast, subtree_sexps_flat
+    from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast
 except ImportError:  # loaded by file path inside the legacy helper environment
     from dataflow import data_flow, normalize_data_flow, normalized_counts  # type: ignore[no-redef]
     from syntax import subtree_sexps, subtree_sexps_fast  # type: ignore[no-redef]
-    data_flow_flat = flatten = subtree_sexps_flat = None  # type: ignore[assignment]
+
+    def flow_accelerator() -> None:  # type: ignore[misc]
+        return None  # the legacy route runs the Python walk under the old runtime
 
 __all__ = ["Analysis", "StructuralCounts", "analyse", "freeze_flow", "structural_counts"]
 
@@ -49,14 +50,15 @@ def analyse(
     """The subtree S-expressions and normalised data-flow graph of one source string."""
     source = transform(code) if transform else code
     root = parse(source).root_node
-    if sexp is str:  # modern runtime: one read of the tree for both passes (see .flat)
-        tree = flatten(root)
-        if tree is not None:
-            subtrees = subtree_sexps_flat(root, tree)
-            flow = data_flow_flat(source, tree, parents=parents)
-            return subtrees, freeze_flow(normalize_data_flow(flow))
-    # S-expressions cut from one str(root) on the modern runtime (same multiset as str(node))
-    subtrees = subtree_sexps_fast(root) if sexp is str else subtree_sexps(root, sexp)
+    if sexp is str:  # modern runtime
+        # S-expressions cut from one str(root) (the same multiset as str(node) for each node)
+        subtrees = subtree_sexps_fast(root)
+        fast = flow_accelerator()  # the C walk where built (None for a tree it leaves to Python)
+        flow = fast(root, source, parents) if fast is not None else None
+        if flow is None:
+            flow = data_flow(source, root, parents=parents)
+        return subtrees, freeze_flow(normalize_data_flow(flow))
+    subtrees = subtree_sexps(root, sexp)
     return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))
 
 
