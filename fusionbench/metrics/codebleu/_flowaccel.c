@@ -11,7 +11,8 @@
  * re-implemented); the walk makes the same visits in the same order as dataflow._Walker, with
  * the variable states kept as Python dicts of Python lists and the edges as Python tuples, so
  * every set operation (list(set(names)), whose order depends on the hash seed) is the very
- * CPython one; the final linking and merge are dataflow.linked_edges and dataflow.merge_nodes.
+ * CPython one; the final linking and merge repeat dataflow.linked_edges and dataflow.merge_nodes
+ * call for call (list(set(...)) of the parent indices included).
  * Where the Python walk raises (a missing field dereferenced, a token span that is not in
  * index_to_code) this walk gives up the same way: the graph is empty.  Python errors of the
  * interpreter itself (MemoryError, ...) propagate.
@@ -52,10 +53,10 @@ static Kind *kinds;
 static Py_ssize_t n_kinds, cap_kinds;
 
 /* interned strings */
-static PyObject *s_type, *s_kind_id, *s_child_count, *s_start_byte, *s_end_byte, *s_children, *s_child_by_field_name;
+static PyObject *s_is_named, *s_type, *s_kind_id, *s_child_count, *s_start_byte, *s_end_byte, *s_children, *s_child_by_field_name;
 static PyObject *s_left, *s_right, *s_name, *s_value, *s_comesFrom, *s_computedFrom, *s_official;
-/* the Python helpers of dataflow.py, imported on first use */
-static PyObject *py_index_tokens, *py_linked_edges, *py_merge_nodes, *py_unique_function;
+/* dataflow.index_tokens (the official token texts), imported on first use */
+static PyObject *py_index_tokens;
 
 static int
 register_kind(PyObject *type)
@@ -161,6 +162,7 @@ typedef struct {
     int kind;
     int token;         /* (leaf type or no children) and not a comment */
     int var;           /* token whose text differs from its type (a "variable" token) */
+    int named;         /* node.is_named */
     Py_ssize_t nkids;
     Py_ssize_t kids;   /* offset of the children's indices in Tree.kid */
     Py_ssize_t start, end;
@@ -171,6 +173,7 @@ typedef struct {
 
 typedef struct {
     unsigned generation;
+    int anonymous_parents; /* some node that is not named has children */
     FNode *node;
     Py_ssize_t n, cap;
     Py_ssize_t *kid;
@@ -261,7 +264,7 @@ read_node(Tree *t, PyObject *node, int depth)
     Py_ssize_t me, i, n, slots, p1 = -1, p2 = -1;
     FNode *f;
     int kind;
-    PyObject *type, *kids;
+    PyObject *type, *flag, *kids;
     Py_ssize_t symbol;
     me = new_node(t);
     if (me < 0) return -1;
@@ -291,6 +294,11 @@ read_node(Tree *t, PyObject *node, int depth)
     if (f->start == -1 && PyErr_Occurred()) return -1;
     f->end = get_ssize(node, s_end_byte);
     if (f->end == -1 && PyErr_Occurred()) return -1;
+    flag = PyObject_GetAttr(node, s_is_named);
+    if (!flag) return -1;
+    t->node[me].named = PyObject_IsTrue(flag);
+    Py_DECREF(flag);
+    if (t->node[me].named < 0) return -1;
     n = get_ssize(node, s_child_count); /* cheaper than children for the many leaves */
     if (n == -1 && PyErr_Occurred()) return -1;
     if (n == 0) {
@@ -314,6 +322,7 @@ read_node(Tree *t, PyObject *node, int depth)
         Py_DECREF(kids);
         return UNSUPPORTED;
     }
+    if (!t->node[me].named) t->anonymous_parents = 1;
     switch (kinds[kind].fields) {
     case F_LEFT_RIGHT:
         p1 = field_position(node, s_left, kids);
@@ -1023,6 +1032,85 @@ error:
     return NULL;
 }
 
+/* ---- the final steps: dataflow.linked_edges and dataflow.merge_nodes ----------------------- */
+
+/* linked_edges: the edges in token order (stable), without the tokens that have no edge. */
+static PyObject *
+linked_edges(PyObject *edges)
+{
+    Py_ssize_t i, j, n;
+    PyObject *linked = NULL, *result = NULL;
+    if (by_index(edges) < 0) return NULL;
+    n = PyList_GET_SIZE(edges);
+    linked = PySet_New(NULL);
+    if (!linked) return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *e = PyList_GET_ITEM(edges, i), *parents = PyTuple_GET_ITEM(e, 4);
+        Py_ssize_t m = PyList_GET_SIZE(parents);
+        if (m && PySet_Add(linked, PyTuple_GET_ITEM(e, 1)) < 0) goto done;
+        for (j = 0; j < m; j++)
+            if (PySet_Add(linked, PyList_GET_ITEM(parents, j)) < 0) goto done;
+    }
+    result = PyList_New(0);
+    if (!result) goto done;
+    for (i = 0; i < n; i++) {
+        PyObject *e = PyList_GET_ITEM(edges, i);
+        int in = PySet_Contains(linked, PyTuple_GET_ITEM(e, 1));
+        if (in < 0 || (in && PyList_Append(result, e) < 0)) {
+            Py_CLEAR(result);
+            goto done;
+        }
+    }
+done:
+    Py_DECREF(linked);
+    return result;
+}
+
+/* merge_nodes: the edges of one token merged, the first edge's place kept (dict order). */
+static PyObject *
+merge_nodes(Walker *w, PyObject *graph)
+{
+    Py_ssize_t i, n = PyList_GET_SIZE(graph);
+    PyObject *where = PyDict_New(), *result = PyList_New(0);
+    if (!where || !result) goto error;
+    for (i = 0; i < n; i++) {
+        PyObject *e = PyList_GET_ITEM(graph, i), *idx = PyTuple_GET_ITEM(e, 1), *pos, *old, *names, *joined, *set;
+        PyObject *parents, *merged;
+        pos = PyDict_GetItemWithError(where, idx);
+        if (!pos) {
+            if (PyErr_Occurred()) goto error;
+            pos = PyLong_FromSsize_t(PyList_GET_SIZE(result));
+            if (!pos) goto error;
+            if (PyDict_SetItem(where, idx, pos) < 0 || PyList_Append(result, e) < 0) {
+                Py_DECREF(pos);
+                goto error;
+            }
+            Py_DECREF(pos);
+            continue;
+        }
+        old = PyList_GET_ITEM(result, PyLong_AsSsize_t(pos));
+        names = unique_names(w, PyTuple_GET_ITEM(old, 3), PyTuple_GET_ITEM(e, 3));
+        if (!names) goto error;
+        joined = PySequence_Concat(PyTuple_GET_ITEM(old, 4), PyTuple_GET_ITEM(e, 4));
+        if (!joined) {
+            Py_DECREF(names);
+            goto error;
+        }
+        set = PySet_New(joined); /* list(set(...)): not sorted, as officially */
+        Py_DECREF(joined);
+        parents = set ? PySequence_List(set) : NULL;
+        Py_XDECREF(set);
+        merged = edge(PyTuple_GET_ITEM(e, 0), idx, PyTuple_GET_ITEM(e, 2), names, parents);
+        if (!merged || PyList_SetItem(result, PyLong_AsSsize_t(pos), merged) < 0) goto error;
+    }
+    Py_DECREF(where);
+    return result;
+error:
+    Py_XDECREF(where);
+    Py_XDECREF(result);
+    return NULL;
+}
+
 /* ---- the entry point -------------------------------------------------------------------- */
 
 static int
@@ -1033,18 +1121,8 @@ import_helpers(void)
     mod = PyImport_ImportModule("fusionbench.metrics.codebleu.dataflow");
     if (!mod) return -1;
     py_index_tokens = PyObject_GetAttrString(mod, "index_tokens");
-    py_linked_edges = PyObject_GetAttrString(mod, "linked_edges");
-    py_merge_nodes = PyObject_GetAttrString(mod, "merge_nodes");
-    py_unique_function = PyObject_GetAttrString(mod, "unique_function");
     Py_DECREF(mod);
-    if (!py_index_tokens || !py_linked_edges || !py_merge_nodes || !py_unique_function) {
-        Py_CLEAR(py_index_tokens);
-        Py_CLEAR(py_linked_edges);
-        Py_CLEAR(py_merge_nodes);
-        Py_CLEAR(py_unique_function);
-        return -1;
-    }
-    return 0;
+    return py_index_tokens ? 0 : -1;
 }
 
 /* An exception the Python data_flow would swallow (``except Exception``), but not the
@@ -1056,20 +1134,36 @@ swallowable(void)
            && !PyErr_ExceptionMatches(PyExc_RecursionError);
 }
 
+/* The shape the syntax pass needs (see syntax.subtree_sexps_shaped): for each named node in
+ * pre-order, whether it has children (bytes of 0/1); None where the rendering cannot be cut from
+ * it (the root is a leaf or not named, or some anonymous node has children). */
 static PyObject *
-data_flow(PyObject *module, PyObject *args, PyObject *kwargs)
+named_shape(Tree *t)
 {
-    static char *keywords[] = {"root", "source", "parents", NULL};
-    PyObject *root, *source, *parents = NULL, *spans = NULL, *index_to_code = NULL;
-    PyObject *states = NULL, *edges = NULL, *graph = NULL, *unique = NULL, *result = NULL;
+    Py_ssize_t i, count = 0;
+    PyObject *shape;
+    char *out;
+    if (t->anonymous_parents || t->node[0].nkids == 0 || !t->node[0].named) Py_RETURN_NONE;
+    for (i = 0; i < t->n; i++) count += t->node[i].named;
+    shape = PyBytes_FromStringAndSize(NULL, count);
+    if (!shape) return NULL;
+    out = PyBytes_AS_STRING(shape);
+    for (i = 0; i < t->n; i++)
+        if (t->node[i].named) *out++ = t->node[i].nkids > 0;
+    return shape;
+}
+
+/* data_flow, and with want_shape a tuple (graph, named_shape); None where unsupported. */
+static PyObject *
+analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape)
+{
+    PyObject *spans = NULL, *index_to_code = NULL;
+    PyObject *states = NULL, *edges = NULL, *graph = NULL, *result = NULL;
     Tree t = {0};
     Walker w;
-    t.generation = new_generation();
     Py_ssize_t top;
     int sorted_names;
-    (void)module;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU|U:data_flow", keywords, &root, &source, &parents))
-        return NULL;
+    t.generation = new_generation();
     sorted_names = parents && PyUnicode_CompareWithASCIIString(parents, "sorted") == 0;
     if (import_helpers() < 0) return NULL;
     top = read_node(&t, root, 0);
@@ -1101,21 +1195,48 @@ data_flow(PyObject *module, PyObject *args, PyObject *kwargs)
         if (!edges && w.failed && !PyErr_Occurred()) edges = PyList_New(0);
     }
     if (!edges) goto done;
-    graph = PyObject_CallOneArg(py_linked_edges, edges);
+    graph = linked_edges(edges);
     if (!graph) goto done;
-    unique = PyObject_CallOneArg(py_unique_function, parents ? parents : s_official);
-    if (!unique) goto done;
-    result = PyObject_CallFunctionObjArgs(py_merge_nodes, graph, unique, NULL);
+    w.sorted_names = sorted_names;
+    result = merge_nodes(&w, graph);
+    if (result && want_shape) {
+        PyObject *shape = named_shape(&t);
+        PyObject *pair = shape ? PyTuple_Pack(2, result, shape) : NULL;
+        Py_XDECREF(shape);
+        Py_DECREF(result);
+        result = pair;
+    }
 done:
     Py_XDECREF(spans);
     Py_XDECREF(index_to_code);
     Py_XDECREF(states);
     Py_XDECREF(edges);
     Py_XDECREF(graph);
-    Py_XDECREF(unique);
     PyMem_Free(t.node);
     PyMem_Free(t.kid);
     return result;
+}
+
+static PyObject *
+data_flow(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"root", "source", "parents", NULL};
+    PyObject *root, *source, *parents = NULL;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU|U:data_flow", keywords, &root, &source, &parents))
+        return NULL;
+    return analyse_tree(root, source, parents, 0);
+}
+
+static PyObject *
+structure(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"root", "source", "parents", NULL};
+    PyObject *root, *source, *parents = NULL;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU|U:structure", keywords, &root, &source, &parents))
+        return NULL;
+    return analyse_tree(root, source, parents, 1);
 }
 
 static PyMethodDef methods[] = {
@@ -1123,6 +1244,11 @@ static PyMethodDef methods[] = {
      "data_flow(root, source, parents='official')\n--\n\n"
      "dataflow.data_flow(source, root, parents=parents), computed in C; None where the tree is\n"
      "not supported (too deep, or a field child not among the children): use the Python walk."},
+    {"structure", (PyCFunction)(void (*)(void))structure, METH_VARARGS | METH_KEYWORDS,
+     "structure(root, source, parents='official')\n--\n\n"
+     "(data_flow(root, source, parents), shape) from one read of the tree, shape being for each\n"
+     "named node in pre-order whether it has children (bytes of 0/1; None where the syntax pass\n"
+     "cannot use it); None where data_flow returns None."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1139,6 +1265,7 @@ PyInit__flowaccel(void)
 {
     PyObject *m;
     INTERN(s_type, "type");
+    INTERN(s_is_named, "is_named");
     INTERN(s_kind_id, "kind_id");
     INTERN(s_child_count, "child_count");
     INTERN(s_start_byte, "start_byte");

@@ -16,14 +16,14 @@ from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
 try:  # normal package import
-    from fusionbench.metrics.codebleu.accel import flow_accelerator
+    from fusionbench.metrics.codebleu.accel import structure_accelerator
     from fusionbench.metrics.codebleu.dataflow import data_flow, normalize_data_flow, normalized_counts
-    from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast
+    from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast, subtree_sexps_shaped
 except ImportError:  # loaded by file path inside the legacy helper environment
     from dataflow import data_flow, normalize_data_flow, normalized_counts  # type: ignore[no-redef]
     from syntax import subtree_sexps, subtree_sexps_fast  # type: ignore[no-redef]
 
-    def flow_accelerator() -> None:  # type: ignore[misc]
+    def structure_accelerator() -> None:  # type: ignore[misc]
         return None  # the legacy route runs the Python walk under the old runtime
 
 __all__ = ["Analysis", "StructuralCounts", "analyse", "freeze_flow", "structural_counts"]
@@ -51,13 +51,14 @@ def analyse(
     source = transform(code) if transform else code
     root = parse(source).root_node
     if sexp is str:  # modern runtime
+        fast = structure_accelerator()  # C where built: one read of the tree for both passes
+        found = fast(root, source, parents) if fast is not None else None  # None: left to Python
+        if found is not None:
+            flow, shape = found
+            return subtree_sexps_shaped(root, shape), freeze_flow(normalize_data_flow(flow))
         # S-expressions cut from one str(root) (the same multiset as str(node) for each node)
         subtrees = subtree_sexps_fast(root)
-        fast = flow_accelerator()  # the C walk where built (None for a tree it leaves to Python)
-        flow = fast(root, source, parents) if fast is not None else None
-        if flow is None:
-            flow = data_flow(source, root, parents=parents)
-        return subtrees, freeze_flow(normalize_data_flow(flow))
+        return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))
     subtrees = subtree_sexps(root, sexp)
     return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))
 

@@ -47,7 +47,7 @@ __all__ = [
     "match_counts",
     "subtree_sexps",
     "subtree_sexps_fast",
-    "subtree_sexps_flat",
+    "subtree_sexps_shaped",
     "syntax_counts",
     "syntax_counts_generic",
 ]
@@ -165,16 +165,18 @@ def subtree_sexps_fast(root: Any) -> list[str]:
     return subtree_sexps(root) if found is None else found
 
 
-def subtree_sexps_flat(root: Any, tree: Any) -> list[str]:
-    """:func:`subtree_sexps_fast` from a flattened tree (:class:`~.flat.FlatTree` of ``root``).
+def subtree_sexps_shaped(root: Any, shape: bytes | None) -> list[str]:
+    """:func:`subtree_sexps_fast` (the same list) from the tree's shape read by the accelerator.
 
-    Every named node's parent is named when ``tree.anonymous_parents`` is false, so the named
-    nodes in the tree's pre-order are the printed nodes in the rendering's order; each one's text
-    runs from its ``(`` to the matching ``)``.  Anything else (an anonymous node with children, a
-    count that does not agree) goes to :func:`subtree_sexps_fast`, which needs only ``root``.
+    ``shape`` holds, for each named node in pre-order, whether it has children (``None`` when the
+    root is a leaf or not named, or some anonymous node has children).  Every named node's parent
+    is then named, so the named nodes in pre-order are the printed nodes in the rendering's order
+    and each one's text runs from its ``(`` to the matching ``)``: the node API walk of
+    :func:`_cut_named` is not needed.  The texts come in the order of their ``)`` (post-order), as
+    :func:`_cut_named` gives them.  Anything else (a count that does not agree) goes to
+    :func:`subtree_sexps_fast`.
     """
-    named, children = tree.named, tree.children
-    if not children[0] or not named[0] or tree.anonymous_parents:
+    if shape is None:
         return subtree_sexps_fast(root)
     leaves = _missing_leaves()
     if leaves is None:
@@ -185,10 +187,10 @@ def subtree_sexps_flat(root: Any, tree: Any) -> list[str]:
         return subtree_sexps(root)
     opens, closes = masked
     ends = _matching(opens, closes)
-    printed = [node for node, is_named in enumerate(named) if is_named]
-    if ends is None or len(printed) != len(opens) or ends[0] != len(text) - 1:
+    if ends is None or len(shape) != len(opens) or ends[0] != len(text) - 1:
         return subtree_sexps_fast(root)
-    return [text[start:end + 1] for node, start, end in zip(printed, opens, ends) if children[node]]
+    spans = sorted([(end, start) for has_children, start, end in zip(shape, opens, ends) if has_children])
+    return [text[start:end + 1] for end, start in spans]
 
 
 def _matching(opens: list[int], closes: list[int]) -> list[int] | None:

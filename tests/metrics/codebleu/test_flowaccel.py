@@ -2,7 +2,8 @@
 
 The C walk must return exactly the Python graph (same edges, same order, same element types,
 parent names in the same set order) on every tree it accepts, and ``None`` exactly where it leaves
-a tree to Python.  Without the built module these tests skip, unless
+a tree to Python.  ``_flowaccel.structure`` gives the same graph and the tree's shape, from which
+``syntax.subtree_sexps_shaped`` must give exactly ``syntax.subtree_sexps_fast``'s list.  Without the built module these tests skip, unless
 ``FUSIONBENCH_REQUIRE_SPEEDUPS=1`` (CI), where a missing module fails.
 """
 
@@ -26,6 +27,7 @@ from fusionbench.metrics.codebleu.dataflow import data_flow
 from fusionbench.metrics.codebleu.detok import detokenize
 from fusionbench.metrics.codebleu.parse import parse
 from fusionbench.metrics.codebleu.structure import analyse
+from fusionbench.metrics.codebleu.syntax import subtree_sexps_fast, subtree_sexps_shaped
 from fusionbench.synthetic import write_set
 
 REPO = Path(__file__).resolve().parents[3]
@@ -65,7 +67,16 @@ def _mismatch(source: str, parents: str) -> str | None:
         return f"graphs differ: {got[:4]} != {expected[:4]}"
     if _shape(got) != _shape(expected):
         return "element types differ"
+    both = _flowaccel.structure(root, source, parents)
+    if both is None or both[0] != got or _shape(both[0]) != _shape(got):
+        return "structure() gives another graph than data_flow()"
+    SHAPES.append(both[1] is not None)
+    if subtree_sexps_shaped(root, both[1]) != subtree_sexps_fast(root):
+        return "S-expressions from the shape differ from subtree_sexps_fast"
     return None
+
+
+SHAPES: list[bool] = []  # whether each checked tree had a shape (the syntax fast path was taken)
 
 
 def _assert_same(sources, parents_options=OPTIONS) -> int:
@@ -97,7 +108,9 @@ def synthetic(tmp_path_factory) -> list[str]:
 
 @needs_c
 def test_synthetic_public_size_set(synthetic):
+    SHAPES.clear()
     assert _assert_same(synthetic) == 2 * len(synthetic)
+    assert SHAPES.count(False) < len(SHAPES) // 100  # the shape path is the rule, not the exception
 
 
 @needs_c
@@ -221,7 +234,7 @@ def test_deep_trees_fall_back_at_the_depth_limit_with_the_same_result(monkeypatc
     for source in (_nested(200), _nested(100), "[" * 300 + "]" * 300):
         with_c = analyse(source, parse)
         monkeypatch.setenv(accel.PURE_PYTHON_ENV, "1")
-        assert accel.flow_accelerator() is None
+        assert accel.flow_accelerator() is None and accel.structure_accelerator() is None
         assert analyse(source, parse) == with_c
         monkeypatch.delenv(accel.PURE_PYTHON_ENV)
 
@@ -237,6 +250,7 @@ class FakeNode:
         self.start_byte, self.end_byte = start, end
         self.children = list(children)
         self.child_count = len(self.children)
+        self.is_named = kind.isidentifier()
         self.fields = fields or {}
 
     def child_by_field_name(self, name):
@@ -341,7 +355,8 @@ def _traced_growth(calls) -> int:
 @needs_c
 def test_no_memory_is_kept_between_calls(synthetic):
     trees = [(s, parse(s).root_node) for s in synthetic[:400] + ERROR_TREES + [_nested(200)]]
-    calls = [lambda s=s, r=r, p=p: _flowaccel.data_flow(r, s, p) for s, r in trees for p in OPTIONS] * 3
+    calls = [lambda s=s, r=r, p=p, f=f: f(r, s, p)
+             for s, r in trees for p in OPTIONS for f in (_flowaccel.data_flow, _flowaccel.structure)] * 2
     assert len(calls) > 2400
     assert _traced_growth(calls) < 16_384
     kept: list = []  # the control: keeping one graph per call is seen
@@ -351,13 +366,13 @@ def test_no_memory_is_kept_between_calls(synthetic):
 @needs_c
 def test_structure_analyse_uses_the_accelerator_unless_disabled(monkeypatch, synthetic):
     calls = []
-    real = _flowaccel.data_flow
+    real = _flowaccel.structure
 
     def spy(*args):
         calls.append(args)
         return real(*args)
 
-    monkeypatch.setattr(accel, "_c_data_flow", spy)
+    monkeypatch.setattr(accel, "_c_structure", spy)
     sample = synthetic[:60]
     with_c = [analyse(s, parse, parents=p) for s in sample for p in OPTIONS]
     assert len(calls) == len(with_c)
@@ -370,7 +385,8 @@ def test_structure_analyse_uses_the_accelerator_unless_disabled(monkeypatch, syn
 def test_pure_python_analysis_without_the_module(monkeypatch, synthetic):
     """With the module absent (as after an install without a compiler) the Python walk runs."""
     monkeypatch.setattr(accel, "_c_data_flow", None)
-    assert accel.flow_accelerator() is None
+    monkeypatch.setattr(accel, "_c_structure", None)
+    assert accel.flow_accelerator() is None and accel.structure_accelerator() is None
     for source in synthetic[:30]:
         root = parse(source).root_node
         flow = dataflow.normalize_data_flow(data_flow(source, root))
