@@ -167,6 +167,7 @@ typedef struct {
     Py_ssize_t kids;   /* offset of the children's indices in Tree.kid */
     Py_ssize_t start, end;
     Py_ssize_t f1, f2; /* field children (left/name, right/value); -1 = None */
+    PyObject *key;     /* token: its (start, end) tuple once built (owned; see tree_free) */
     PyObject *idx;     /* token: index_to_code[span] (borrowed from it); NULL = missing */
     PyObject *code;
 } FNode;
@@ -195,6 +196,7 @@ new_node(Tree *t)
         t->node = grown;
         t->cap = cap;
     }
+    memset(&t->node[t->n], 0, sizeof(FNode)); /* no key to release if reading it fails */
     return t->n++;
 }
 
@@ -257,6 +259,16 @@ field_position(PyObject *node, PyObject *name, PyObject *kids)
     return UNSUPPORTED;
 }
 
+static int
+read_span(FNode *f, PyObject *node)
+{
+    f->start = get_ssize(node, s_start_byte);
+    if (f->start == -1 && PyErr_Occurred()) return -1;
+    f->end = get_ssize(node, s_end_byte);
+    if (f->end == -1 && PyErr_Occurred()) return -1;
+    return 0;
+}
+
 /* Read node and its descendants in pre-order; the node's index, -1 on error, UNSUPPORTED. */
 static Py_ssize_t
 read_node(Tree *t, PyObject *node, int depth)
@@ -285,15 +297,12 @@ read_node(Tree *t, PyObject *node, int depth)
     }
     f = &t->node[me];
     f->kind = kind;
-    f->idx = f->code = NULL;
+    f->idx = f->code = f->key = NULL;
     f->var = 0;
     f->f1 = f->f2 = -1;
     f->nkids = 0;
     f->kids = 0;
-    f->start = get_ssize(node, s_start_byte);
-    if (f->start == -1 && PyErr_Occurred()) return -1;
-    f->end = get_ssize(node, s_end_byte);
-    if (f->end == -1 && PyErr_Occurred()) return -1;
+    f->start = f->end = 0; /* read for tokens only: the walk needs no other spans */
     flag = PyObject_GetAttr(node, s_is_named);
     if (!flag) return -1;
     t->node[me].named = PyObject_IsTrue(flag);
@@ -303,7 +312,7 @@ read_node(Tree *t, PyObject *node, int depth)
     if (n == -1 && PyErr_Occurred()) return -1;
     if (n == 0) {
         f->token = !(kinds[kind].flags & K_COMMENT);
-        return me;
+        return f->token && read_span(f, node) < 0 ? -1 : me;
     }
     kids = PyObject_GetAttr(node, s_children);
     if (!kids) return -1;
@@ -314,6 +323,10 @@ read_node(Tree *t, PyObject *node, int depth)
     }
     n = PyList_GET_SIZE(kids);
     f->token = ((kinds[kind].flags & K_LEAF) || n == 0) && !(kinds[kind].flags & K_COMMENT);
+    if (f->token && read_span(f, node) < 0) {
+        Py_DECREF(kids);
+        return -1;
+    }
     if (n == 0) {
         Py_DECREF(kids);
         return me;
@@ -377,12 +390,8 @@ collect_spans(Tree *t, Py_ssize_t at, PyObject *spans)
     FNode *f = &t->node[at];
     Py_ssize_t i;
     if (f->token) {
-        PyObject *key = span_key(f);
-        int rc;
-        if (!key) return -1;
-        rc = PyList_Append(spans, key);
-        Py_DECREF(key);
-        return rc;
+        if (!f->key && !(f->key = span_key(f))) return -1;
+        return PyList_Append(spans, f->key);
     }
     for (i = 0; i < f->nkids; i++)
         if (collect_spans(t, t->kid[t->node[at].kids + i], spans) < 0) return -1;
@@ -398,10 +407,9 @@ look_up_tokens(Tree *t, PyObject *index_to_code)
         FNode *f = &t->node[i];
         PyObject *key, *entry;
         if (!f->token) continue;
-        key = span_key(f);
-        if (!key) return -1;
+        key = f->key; /* built by collect_spans, except below string tokens */
+        if (!key && !(key = f->key = span_key(f))) return -1;
         entry = PyDict_GetItemWithError(index_to_code, key);
-        Py_DECREF(key);
         if (!entry) {
             if (PyErr_Occurred()) return -1;
             continue;
@@ -1212,6 +1220,7 @@ done:
     Py_XDECREF(states);
     Py_XDECREF(edges);
     Py_XDECREF(graph);
+    for (top = 0; top < t.n; top++) Py_XDECREF(t.node[top].key);
     PyMem_Free(t.node);
     PyMem_Free(t.kid);
     return result;
