@@ -489,11 +489,11 @@ variable_tokens(Walker *w, Py_ssize_t node, Vec *out)
     return 0;
 }
 
-/* Stable sort of a list of edges by their token index (item 1): dataflow._by_index. */
+/* Stable sort of edges[lo:] by their token index (item 1): dataflow._by_index on that part. */
 static int
-by_index(PyObject *edges)
+by_index_from(PyObject *edges, Py_ssize_t lo_item)
 {
-    Py_ssize_t n = PyList_GET_SIZE(edges), i, width;
+    Py_ssize_t n = PyList_GET_SIZE(edges) - lo_item, i, width;
     long long *key, *tmpk;
     PyObject **item, **tmpi;
     int overflow;
@@ -507,7 +507,7 @@ by_index(PyObject *edges)
         return -1;
     }
     tmpk = key + n;
-    item = ((PyListObject *)edges)->ob_item;
+    item = ((PyListObject *)edges)->ob_item + lo_item;
     for (i = 0; i < n; i++) {
         key[i] = PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(item[i], 1), &overflow);
         if ((key[i] == -1 && PyErr_Occurred()) || overflow) {
@@ -554,10 +554,9 @@ by_index(PyObject *edges)
 }
 
 static int
-extend(PyObject *edges, PyObject *found)
+by_index(PyObject *edges)
 {
-    Py_ssize_t n = PyList_GET_SIZE(edges);
-    return PyList_SetSlice(edges, n, n, found);
+    return by_index_from(edges, 0);
 }
 
 /* An edge tuple; steals the references to parents and parent_idx (even on error). */
@@ -655,19 +654,7 @@ sorted_unique(PyObject *a, PyObject *b)
     return out;
 }
 
-static PyObject *walk(Walker *w, Py_ssize_t node, PyObject **states);
-
-/* walk right, extending edges and replacing *states */
-static int
-walk_into(Walker *w, Py_ssize_t node, PyObject **states, PyObject *edges)
-{
-    int rc;
-    PyObject *found = walk(w, node, states);
-    if (!found) return -1;
-    rc = extend(edges, found);
-    Py_DECREF(found);
-    return rc;
-}
+static int walk(Walker *w, Py_ssize_t node, PyObject **states, PyObject *out);
 
 static int
 edges_from(Walker *w, Vec *left, Vec *right, PyObject *states, PyObject *edges)
@@ -789,115 +776,90 @@ done:
     return result;
 }
 
-static PyObject *
-walk_token(Walker *w, Py_ssize_t node, PyObject *states)
+/* The walk appends each visit's edges to ``out`` and sorts its own part in place where the
+ * Python walk sorts the list it returns; the caller's ``edges += found`` is then already done. */
+
+static int
+walk_token(Walker *w, Py_ssize_t node, PyObject *states, PyObject *out)
 {
     FNode *f = &NODE(w, node);
-    PyObject *edges, *known, *copy;
+    PyObject *known;
     if (!f->code) {
         w->failed = 1;
-        return NULL;
+        return -1;
     }
-    edges = PyList_New(0);
-    if (!edges || !f->var) return edges;
+    if (!f->var) return 0;
     known = PyDict_GetItemWithError(states, f->code);
-    if (known) {
-        copy = PySequence_List(known);
-        if (append_edge(edges, edge(f->code, f->idx, s_comesFrom, list_of(f->code), copy)) < 0) goto error;
-        return edges;
-    }
-    if (PyErr_Occurred()) goto error;
-    if ((kinds[f->kind].flags & K_IDENT) && set_state(states, f->code, f->idx) < 0) goto error;
-    if (append_edge(edges, edge(f->code, f->idx, s_comesFrom, PyList_New(0), PyList_New(0))) < 0) goto error;
-    return edges;
-error:
-    Py_DECREF(edges);
-    return NULL;
+    if (known) return append_edge(out, edge(f->code, f->idx, s_comesFrom, list_of(f->code), PySequence_List(known)));
+    if (PyErr_Occurred()) return -1;
+    if ((kinds[f->kind].flags & K_IDENT) && set_state(states, f->code, f->idx) < 0) return -1;
+    return append_edge(out, edge(f->code, f->idx, s_comesFrom, PyList_New(0), PyList_New(0)));
 }
 
-static PyObject *
-walk_default_parameter(Walker *w, Py_ssize_t node, PyObject **states)
+static int
+walk_default_parameter(Walker *w, Py_ssize_t node, PyObject **states, PyObject *out)
 {
-    Py_ssize_t name = NODE(w, node).f1, value = NODE(w, node).f2, i, j;
+    Py_ssize_t name = NODE(w, node).f1, value = NODE(w, node).f2, i, j, lo = PyList_GET_SIZE(out);
     Vec names = {0}, values = {0};
-    PyObject *edges = PyList_New(0);
-    if (!edges) return NULL;
-    if (variable_tokens(w, name, &names) < 0) goto error;
+    int rc = -1;
+    if (variable_tokens(w, name, &names) < 0) goto done;
     if (value < 0) {
         for (i = 0; i < names.n; i++) {
             FNode *f = &NODE(w, names.v[i]);
-            if (append_edge(edges, edge(f->code, f->idx, s_comesFrom, PyList_New(0), PyList_New(0))) < 0)
-                goto error;
-            if (set_state(*states, f->code, f->idx) < 0) goto error;
+            if (append_edge(out, edge(f->code, f->idx, s_comesFrom, PyList_New(0), PyList_New(0))) < 0) goto done;
+            if (set_state(*states, f->code, f->idx) < 0) goto done;
         }
     } else {
-        if (variable_tokens(w, value, &values) < 0) goto error;
-        if (walk_into(w, value, states, edges) < 0) goto error;
+        if (variable_tokens(w, value, &values) < 0) goto done;
+        if (walk(w, value, states, out) < 0) goto done;
         for (i = 0; i < names.n; i++) {
             FNode *f1 = &NODE(w, names.v[i]);
             for (j = 0; j < values.n; j++) {
                 FNode *f2 = &NODE(w, values.v[j]);
-                if (append_edge(edges, edge(f1->code, f1->idx, s_comesFrom, list_of(f2->code), list_of(f2->idx))) < 0)
-                    goto error;
+                if (append_edge(out, edge(f1->code, f1->idx, s_comesFrom, list_of(f2->code), list_of(f2->idx))) < 0)
+                    goto done;
             }
-            if (set_state(*states, f1->code, f1->idx) < 0) goto error;
+            if (set_state(*states, f1->code, f1->idx) < 0) goto done;
         }
     }
+    rc = by_index_from(out, lo);
+done:
     vec_free(&names);
     vec_free(&values);
-    if (by_index(edges) < 0) {
-        Py_DECREF(edges);
-        return NULL;
-    }
-    return edges;
-error:
-    vec_free(&names);
-    vec_free(&values);
-    Py_DECREF(edges);
-    return NULL;
+    return rc;
 }
 
-static PyObject *
-walk_assignment(Walker *w, Py_ssize_t node, PyObject **states)
+static int
+walk_assignment(Walker *w, Py_ssize_t node, PyObject **states, PyObject *out)
 {
     Vec left = {0}, right = {0};
-    Py_ssize_t i;
-    PyObject *edges;
+    Py_ssize_t i, lo = PyList_GET_SIZE(out);
+    int rc = -1;
     if (KIND(w, node).flags & K_FOR_IN) {
-        if (vec_push(&right, KID(w, node, NODE(w, node).nkids - 1)) < 0
-            || vec_push(&left, NODE(w, node).f1) < 0) goto error_novec;
+        if (vec_push(&right, KID(w, node, NODE(w, node).nkids - 1)) < 0 || vec_push(&left, NODE(w, node).f1) < 0)
+            goto done;
     } else {
-        if (NODE(w, node).f2 < 0) return PyList_New(0);
-        if (split_sides(w, node, &left, &right) < 0) goto error_novec;
+        if (NODE(w, node).f2 < 0) return 0;
+        if (split_sides(w, node, &left, &right) < 0) goto done;
     }
-    edges = PyList_New(0);
-    if (!edges) goto error_novec;
     for (i = 0; i < right.n; i++)
-        if (walk_into(w, right.v[i], states, edges) < 0) goto error;
-    if (edges_from(w, &left, &right, *states, edges) < 0) goto error;
+        if (walk(w, right.v[i], states, out) < 0) goto done;
+    if (edges_from(w, &left, &right, *states, out) < 0) goto done;
+    rc = by_index_from(out, lo);
+done:
     vec_free(&left);
     vec_free(&right);
-    if (by_index(edges) < 0) {
-        Py_DECREF(edges);
-        return NULL;
-    }
-    return edges;
-error:
-    Py_DECREF(edges);
-error_novec:
-    vec_free(&left);
-    vec_free(&right);
-    return NULL;
+    return rc;
 }
 
-static PyObject *
-walk_if(Walker *w, Py_ssize_t node, PyObject **states)
+static int
+walk_if(Walker *w, Py_ssize_t node, PyObject **states, PyObject *out)
 {
-    Py_ssize_t i, pos;
+    Py_ssize_t i, pos, lo = PyList_GET_SIZE(out);
     int has_else = (KIND(w, node).flags & K_HAS_ELSE) != 0;
-    PyObject *edges = PyList_New(0), *branches = PyList_New(0), *current = NULL, *merged = NULL;
+    PyObject *branches = PyList_New(0), *current = NULL, *merged = NULL;
     PyObject *key, *value;
-    if (!edges || !branches) goto error;
+    if (!branches) goto error;
     current = PyDict_Copy(*states);
     if (!current) goto error;
     for (i = 0; i < NODE(w, node).nkids; i++) {
@@ -905,12 +867,12 @@ walk_if(Walker *w, Py_ssize_t node, PyObject **states)
         int flags = KIND(w, kid).flags;
         if (flags & K_HAS_ELSE) has_else = 1;
         if (!(flags & K_BRANCH)) {
-            if (walk_into(w, kid, &current, edges) < 0) goto error;
+            if (walk(w, kid, &current, out) < 0) goto error;
         } else {
             PyObject *copy = PyDict_Copy(*states);
             int rc;
             if (!copy) goto error;
-            rc = walk_into(w, kid, &copy, edges);
+            rc = walk(w, kid, &copy, out);
             if (rc == 0) rc = PyList_Append(branches, copy);
             Py_DECREF(copy);
             if (rc < 0) goto error;
@@ -950,94 +912,86 @@ walk_if(Walker *w, Py_ssize_t node, PyObject **states)
         Py_DECREF(unique);
         if (rc < 0) goto error;
     }
-    if (by_index(edges) < 0) goto error;
+    if (by_index_from(out, lo) < 0) goto error;
     Py_DECREF(branches);
     Py_DECREF(current);
     Py_DECREF(*states);
     *states = merged;
-    return edges;
+    return 0;
 error:
-    Py_XDECREF(edges);
     Py_XDECREF(branches);
     Py_XDECREF(current);
     Py_XDECREF(merged);
-    return NULL;
+    return -1;
 }
 
-static PyObject *
-walk_loop(Walker *w, Py_ssize_t node, PyObject **states, int is_for)
+static int
+walk_loop(Walker *w, Py_ssize_t node, PyObject **states, PyObject *out, int is_for)
 {
     Vec left = {0}, right = {0};
-    Py_ssize_t i, last = KID(w, node, NODE(w, node).nkids - 1);
-    int round;
-    PyObject *edges = PyList_New(0), *merged;
-    if (!edges) return NULL;
+    Py_ssize_t i, last = KID(w, node, NODE(w, node).nkids - 1), lo = PyList_GET_SIZE(out);
+    int round, rc = -1;
+    PyObject *mine, *merged;
     for (round = 0; round < 2; round++) {
         if (is_for) {
-            if (split_sides(w, node, &left, &right) < 0) goto error;
+            if (split_sides(w, node, &left, &right) < 0) goto done;
             for (i = 0; i < right.n; i++)
-                if (walk_into(w, right.v[i], states, edges) < 0) goto error;
-            if (edges_from(w, &left, &right, *states, edges) < 0) goto error;
-            if ((KIND(w, last).flags & K_BLOCK) && walk_into(w, last, states, edges) < 0) goto error;
+                if (walk(w, right.v[i], states, out) < 0) goto done;
+            if (edges_from(w, &left, &right, *states, out) < 0) goto done;
+            if ((KIND(w, last).flags & K_BLOCK) && walk(w, last, states, out) < 0) goto done;
         } else {
             for (i = 0; i < NODE(w, node).nkids; i++)
-                if (walk_into(w, KID(w, node, i), states, edges) < 0) goto error;
+                if (walk(w, KID(w, node, i), states, out) < 0) goto done;
         }
     }
+    /* this loop's edges, merged (_merge_loop), in place of themselves */
+    mine = PyList_GetSlice(out, lo, PyList_GET_SIZE(out));
+    if (!mine) goto done;
+    merged = merge_loop(w, mine);
+    Py_DECREF(mine);
+    if (!merged) goto done;
+    rc = PyList_SetSlice(out, lo, PyList_GET_SIZE(out), merged);
+    Py_DECREF(merged);
+done:
     vec_free(&left);
     vec_free(&right);
-    merged = merge_loop(w, edges);
-    Py_DECREF(edges);
-    return merged;
-error:
-    vec_free(&left);
-    vec_free(&right);
-    Py_DECREF(edges);
-    return NULL;
+    return rc;
 }
 
-/* _Walker.walk: the edges below node; *states is replaced where the Python walk returns a new
- * dict (if statements) and updated in place otherwise. */
-static PyObject *
-walk(Walker *w, Py_ssize_t node, PyObject **states)
+/* _Walker.walk: appends the edges below node to out; *states is replaced where the Python walk
+ * returns a new dict (if statements) and updated in place otherwise. */
+static int
+walk(Walker *w, Py_ssize_t node, PyObject **states, PyObject *out)
 {
-    Py_ssize_t i, n;
+    Py_ssize_t i, n, lo;
     int for_in_first = 0;
-    PyObject *edges;
-    if (NODE(w, node).token) return walk_token(w, node, *states);
+    if (NODE(w, node).token) return walk_token(w, node, *states, out);
     switch (KIND(w, node).dispatch) {
     case D_DEFAULT:
-        return walk_default_parameter(w, node, states);
+        return walk_default_parameter(w, node, states, out);
     case D_ASSIGN:
-        return walk_assignment(w, node, states);
+        return walk_assignment(w, node, states, out);
     case D_IF:
-        return walk_if(w, node, states);
+        return walk_if(w, node, states, out);
     case D_FOR:
-        return walk_loop(w, node, states, 1);
+        return walk_loop(w, node, states, out, 1);
     case D_WHILE:
-        return walk_loop(w, node, states, 0);
+        return walk_loop(w, node, states, out, 0);
     }
-    edges = PyList_New(0);
-    if (!edges) return NULL;
+    lo = PyList_GET_SIZE(out);
     n = NODE(w, node).nkids;
     for (i = 0; i < n; i++)
         if (KIND(w, KID(w, node, i)).flags & K_FOR_IN) for_in_first = 1;
     if (for_in_first) { /* for-in clauses first, as in the official walk */
         for (i = 0; i < n; i++)
-            if ((KIND(w, KID(w, node, i)).flags & K_FOR_IN) && walk_into(w, KID(w, node, i), states, edges) < 0)
-                goto error;
+            if ((KIND(w, KID(w, node, i)).flags & K_FOR_IN) && walk(w, KID(w, node, i), states, out) < 0) return -1;
         for (i = 0; i < n; i++)
-            if (!(KIND(w, KID(w, node, i)).flags & K_FOR_IN) && walk_into(w, KID(w, node, i), states, edges) < 0)
-                goto error;
+            if (!(KIND(w, KID(w, node, i)).flags & K_FOR_IN) && walk(w, KID(w, node, i), states, out) < 0) return -1;
     } else {
         for (i = 0; i < n; i++)
-            if (walk_into(w, KID(w, node, i), states, edges) < 0) goto error;
+            if (walk(w, KID(w, node, i), states, out) < 0) return -1;
     }
-    if (by_index(edges) < 0) goto error;
-    return edges;
-error:
-    Py_DECREF(edges);
-    return NULL;
+    return by_index_from(out, lo);
 }
 
 /* ---- the final steps: dataflow.linked_edges and dataflow.merge_nodes ----------------------- */
@@ -1199,8 +1153,11 @@ analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape
         w.t = &t;
         w.sorted_names = sorted_names;
         w.failed = 0;
-        edges = walk(&w, 0, &states);
-        if (!edges && w.failed && !PyErr_Occurred()) edges = PyList_New(0);
+        edges = PyList_New(0);
+        if (edges && walk(&w, 0, &states, edges) < 0) {
+            Py_CLEAR(edges);
+            if (w.failed && !PyErr_Occurred()) edges = PyList_New(0); /* the walk gave up: no edges */
+        }
     }
     if (!edges) goto done;
     graph = linked_edges(edges);
