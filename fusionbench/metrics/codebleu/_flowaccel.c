@@ -1205,7 +1205,74 @@ structure(PyObject *module, PyObject *args, PyObject *kwargs)
     return analyse_tree(root, source, parents, 1);
 }
 
+/* cut_subtrees(text, opens, closes, shape): the S-expressions of the named nodes that have
+ * children, in the order of their ")" (post-order), each opens[k] to its matching ")"; None where
+ * the parentheses do not match, their count is not the shape's, or the root's ")" is not the last
+ * character (see syntax.subtree_sexps_shaped, which does the same in Python). */
+static PyObject *
+cut_subtrees(PyObject *module, PyObject *args)
+{
+    PyObject *text, *opens, *closes, *shape, *found = NULL;
+    Py_ssize_t n, i, j = 0, top = 0, length, *open_at = NULL, *waiting = NULL, root_end = -1;
+    const char *has_children;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "UO!O!S:cut_subtrees", &text, &PyList_Type, &opens, &PyList_Type, &closes, &shape))
+        return NULL;
+    n = PyList_GET_SIZE(opens);
+    length = PyUnicode_GET_LENGTH(text);
+    if (PyList_GET_SIZE(closes) != n || PyBytes_GET_SIZE(shape) != n || n == 0) Py_RETURN_NONE;
+    has_children = PyBytes_AS_STRING(shape);
+    open_at = PyMem_Malloc((size_t)n * 2 * sizeof(Py_ssize_t));
+    if (!open_at) return PyErr_NoMemory();
+    waiting = open_at + n;
+    for (i = 0; i < n; i++) {
+        open_at[i] = PyLong_AsSsize_t(PyList_GET_ITEM(opens, i));
+        if (open_at[i] == -1 && PyErr_Occurred()) goto error;
+    }
+    found = PyList_New(0);
+    if (!found) goto error;
+    /* each ")" closes the latest "(" still open before it (as syntax._matching) */
+    for (i = 0; i <= n; i++) {
+        Py_ssize_t start = i < n ? open_at[i] : PY_SSIZE_T_MAX;
+        while (j < n) {
+            Py_ssize_t close = PyLong_AsSsize_t(PyList_GET_ITEM(closes, j)), k;
+            if (close == -1 && PyErr_Occurred()) goto error;
+            if (close >= start) break;
+            if (top == 0 || close < 0 || close >= length) goto unsupported;
+            k = waiting[--top];
+            if (k == 0) root_end = close;
+            if (has_children[k]) {
+                PyObject *piece = PyUnicode_Substring(text, open_at[k], close + 1);
+                int rc;
+                if (!piece) goto error;
+                rc = PyList_Append(found, piece);
+                Py_DECREF(piece);
+                if (rc < 0) goto error;
+            }
+            j++;
+        }
+        if (i < n) {
+            if (open_at[i] < 0 || open_at[i] >= length) goto unsupported;
+            waiting[top++] = i;
+        }
+    }
+    if (top != 0 || root_end != length - 1) goto unsupported;
+    PyMem_Free(open_at);
+    return found;
+unsupported:
+    PyMem_Free(open_at);
+    Py_DECREF(found);
+    Py_RETURN_NONE;
+error:
+    PyMem_Free(open_at);
+    Py_XDECREF(found);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"cut_subtrees", cut_subtrees, METH_VARARGS,
+     "cut_subtrees(text, opens, closes, shape)\n--\n\n"
+     "The S-expressions cut from a rendering by the shape of structure() (post-order), or None."},
     {"data_flow", (PyCFunction)(void (*)(void))data_flow, METH_VARARGS | METH_KEYWORDS,
      "data_flow(root, source, parents='official')\n--\n\n"
      "dataflow.data_flow(source, root, parents=parents), computed in C; None where the tree is\n"

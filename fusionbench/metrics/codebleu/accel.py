@@ -14,16 +14,17 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["PURE_PYTHON_ENV", "flow_accelerator", "structure_accelerator"]
+__all__ = ["PURE_PYTHON_ENV", "cut_accelerator", "flow_accelerator", "structure_accelerator"]
 
 #: Set to ``1`` to use the pure-Python code even where the accelerators were built.
 PURE_PYTHON_ENV = "FUSIONBENCH_PURE_PYTHON"
 
 try:
     from fusionbench.metrics.codebleu._flowaccel import data_flow as _c_data_flow
+    from fusionbench.metrics.codebleu._flowaccel import cut_subtrees as _c_cut_subtrees
     from fusionbench.metrics.codebleu._flowaccel import structure as _c_structure
 except ImportError:  # not built (no compiler at install time): the Python walk is used
-    _c_data_flow = _c_structure = None
+    _c_data_flow = _c_structure = _c_cut_subtrees = None
 
 
 def flow_accelerator() -> Callable[[Any, str, str], list | None] | None:
@@ -47,3 +48,10 @@ def structure_accelerator() -> Callable[[Any, str, str], tuple[list, bytes | Non
     if _c_structure is None or os.environ.get(PURE_PYTHON_ENV) == "1":
         return None
     return _c_structure
+
+
+def cut_accelerator() -> Callable[[str, list[int], list[int], bytes], list[str] | None] | None:
+    """``_flowaccel.cut_subtrees`` (the ``cut`` of :func:`.syntax.subtree_sexps_shaped`), or ``None``."""
+    if _c_cut_subtrees is None or os.environ.get(PURE_PYTHON_ENV) == "1":
+        return None
+    return _c_cut_subtrees

@@ -165,7 +165,11 @@ def subtree_sexps_fast(root: Any) -> list[str]:
     return subtree_sexps(root) if found is None else found
 
 
-def subtree_sexps_shaped(root: Any, shape: bytes | None) -> list[str]:
+def subtree_sexps_shaped(
+    root: Any,
+    shape: bytes | None,
+    cut: Callable[[str, list[int], list[int], bytes], list[str] | None] | None = None,
+) -> list[str]:
     """:func:`subtree_sexps_fast` (the same list) from the tree's shape read by the accelerator.
 
     ``shape`` holds, for each named node in pre-order, whether it has children (``None`` when the
@@ -174,7 +178,8 @@ def subtree_sexps_shaped(root: Any, shape: bytes | None) -> list[str]:
     and each one's text runs from its ``(`` to the matching ``)``: the node API walk of
     :func:`_cut_named` is not needed.  The texts come in the order of their ``)`` (post-order), as
     :func:`_cut_named` gives them.  Anything else (a count that does not agree) goes to
-    :func:`subtree_sexps_fast`.
+    :func:`subtree_sexps_fast`.  ``cut`` (``_flowaccel.cut_subtrees``) does the matching and the
+    cutting in C, with the same result; without it they run here.
     """
     if shape is None:
         return subtree_sexps_fast(root)
@@ -186,8 +191,11 @@ def subtree_sexps_shaped(root: Any, shape: bytes | None) -> list[str]:
     if masked is None:
         return subtree_sexps(root)
     opens, closes = masked
+    if cut is not None:
+        found = cut(text, opens, closes, shape)
+        return subtree_sexps_fast(root) if found is None else found
     ends = _matching(opens, closes)
-    if ends is None or len(shape) != len(opens) or ends[0] != len(text) - 1:
+    if ends is None or len(shape) != len(opens) or not ends or ends[0] != len(text) - 1:
         return subtree_sexps_fast(root)
     spans = sorted([(end, start) for has_children, start, end in zip(shape, opens, ends) if has_children])
     return [text[start:end + 1] for end, start in spans]

@@ -71,8 +71,11 @@ def _mismatch(source: str, parents: str) -> str | None:
     if both is None or both[0] != got or _shape(both[0]) != _shape(got):
         return "structure() gives another graph than data_flow()"
     SHAPES.append(both[1] is not None)
-    if subtree_sexps_shaped(root, both[1]) != subtree_sexps_fast(root):
+    syntax = subtree_sexps_fast(root)
+    if subtree_sexps_shaped(root, both[1]) != syntax:
         return "S-expressions from the shape differ from subtree_sexps_fast"
+    if subtree_sexps_shaped(root, both[1], _flowaccel.cut_subtrees) != syntax:
+        return "S-expressions cut in C differ from subtree_sexps_fast"
     return None
 
 
@@ -235,6 +238,7 @@ def test_deep_trees_fall_back_at_the_depth_limit_with_the_same_result(monkeypatc
         with_c = analyse(source, parse)
         monkeypatch.setenv(accel.PURE_PYTHON_ENV, "1")
         assert accel.flow_accelerator() is None and accel.structure_accelerator() is None
+        assert accel.cut_accelerator() is None
         assert analyse(source, parse) == with_c
         monkeypatch.delenv(accel.PURE_PYTHON_ENV)
 
@@ -353,10 +357,25 @@ def _traced_growth(calls) -> int:
 
 
 @needs_c
+def test_cut_subtrees_refuses_what_the_python_cut_refuses():
+    text = "(a (b) (c (d)))"
+    opens, closes = [0, 3, 7, 10], [5, 12, 13, 14]
+    assert _flowaccel.cut_subtrees(text, opens, closes, b"\x01\x00\x01\x00") == ["(c (d))", text]
+    assert _flowaccel.cut_subtrees(text, opens, closes, b"\x01\x01\x01\x01") == ["(b)", "(d)", "(c (d))", text]
+    assert _flowaccel.cut_subtrees(text, opens, closes, b"\x01\x00\x01") is None  # count differs
+    assert _flowaccel.cut_subtrees(text, opens, [5, 12, 13, 13], b"\x01" * 4) is None  # not balanced
+    assert _flowaccel.cut_subtrees(text + " ", opens, closes, b"\x01" * 4) is None  # root not last
+    assert _flowaccel.cut_subtrees(text, [0, 3, 7, 16], closes, b"\x01" * 4) is None  # unbalanced
+
+
+@needs_c
 def test_no_memory_is_kept_between_calls(synthetic):
     trees = [(s, parse(s).root_node) for s in synthetic[:400] + ERROR_TREES + [_nested(200)]]
     calls = [lambda s=s, r=r, p=p, f=f: f(r, s, p)
              for s, r in trees for p in OPTIONS for f in (_flowaccel.data_flow, _flowaccel.structure)] * 2
+    text, opens, closes = "(a (b) (c (d)))", [0, 3, 7, 10], [5, 12, 13, 14]
+    calls += [lambda shape=shape: _flowaccel.cut_subtrees(text, opens, closes, shape)
+              for shape in (b"\x01\x00\x01\x00", b"\x01" * 3, b"\x01" * 4)] * 200
     assert len(calls) > 2400
     assert _traced_growth(calls) < 16_384
     kept: list = []  # the control: keeping one graph per call is seen
@@ -386,7 +405,9 @@ def test_pure_python_analysis_without_the_module(monkeypatch, synthetic):
     """With the module absent (as after an install without a compiler) the Python walk runs."""
     monkeypatch.setattr(accel, "_c_data_flow", None)
     monkeypatch.setattr(accel, "_c_structure", None)
+    monkeypatch.setattr(accel, "_c_cut_subtrees", None)
     assert accel.flow_accelerator() is None and accel.structure_accelerator() is None
+    assert accel.cut_accelerator() is None
     for source in synthetic[:30]:
         root = parse(source).root_node
         flow = dataflow.normalize_data_flow(data_flow(source, root))
