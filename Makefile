@@ -18,7 +18,8 @@ TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-$(STAMP): pyproject.toml setup.py fusionbench/metrics/codebleu/_speedups.c
+# setup.py builds the optional C accelerators (fusionbench/**/*.c): a change to them reinstalls
+$(STAMP): pyproject.toml setup.py $(shell find fusionbench -name "*.c")
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing $(if $(TORCH),$(TORCH) from $(or $(TORCH_INDEX),pip's configured index),no pinned torch)"
 	$(if $(TORCH),$(PIP) $(if $(TORCH_INDEX),--index-url "$(TORCH_INDEX)") "$(TORCH)")

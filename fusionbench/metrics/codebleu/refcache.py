@@ -12,7 +12,7 @@ references.  What is cached: for one worker's share of a call, the :data:`~.stru
   change an analysis (data-flow parents, detokenisation), the Python hash algorithm, the pinned
   tree-sitter runtime and grammar versions, the Python version (entries are :mod:`marshal` data,
   fast to write and read), the fusionbench version and the bytes of the source files that compute
-  an analysis.  Any change of these is a different key: that is how entries are invalidated; old
+  an analysis (and of the compiled accelerator, where built).  Any change of these is a different key: that is how entries are invalidated; old
   ones age out.
 * **Bounded:** the folder is pruned to :data:`MAX_BYTES`, least recently used first, on a
   process's first write and every :data:`PRUNE_EVERY` writes after it.
@@ -46,7 +46,7 @@ MAX_BYTES = 512 * 1024 * 1024
 #: writes many small entries; listing the folder each time would cost more than the entry).
 PRUNE_EVERY = 16
 _writes = 0
-_SOURCES = ("dataflow.py", "syntax.py", "structure.py", "detok.py", "parse.py", "refcache.py")
+_SOURCES = ("dataflow.py", "syntax.py", "structure.py", "detok.py", "parse.py", "refcache.py", "accel.py")
 
 
 def enabled() -> bool:
@@ -64,6 +64,10 @@ def _code_fingerprint() -> str:
     here = Path(__file__).parent
     for name in _SOURCES:
         digest.update((here / name).read_bytes())
+    from fusionbench.metrics.codebleu import accel
+
+    if accel.compiled_path() is not None:  # the compiled walk, when built (its results are the same)
+        digest.update(Path(accel.compiled_path()).read_bytes())
     return digest.hexdigest()
 
 

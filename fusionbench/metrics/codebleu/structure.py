@@ -16,13 +16,17 @@ from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
 try:  # normal package import
+    from fusionbench.metrics.codebleu.accel import cut_accelerator, structure_accelerator
     from fusionbench.metrics.codebleu.dataflow import data_flow, normalize_data_flow, normalized_counts
-    from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast
     from fusionbench.metrics.codebleu.depth import tree_depth
+    from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast, subtree_sexps_shaped
 except ImportError:  # loaded by file path inside the legacy helper environment
     from dataflow import data_flow, normalize_data_flow, normalized_counts  # type: ignore[no-redef]
     from syntax import subtree_sexps, subtree_sexps_fast  # type: ignore[no-redef]
     tree_depth = None  # type: ignore[assignment]  # the legacy route is checked by its caller
+
+    def structure_accelerator() -> None:  # type: ignore[misc]
+        return None  # the legacy route runs the Python walk under the old runtime
 
 __all__ = ["Analysis", "StructuralCounts", "TreeTooDeep", "analyse", "freeze_flow", "structural_counts"]
 
@@ -76,8 +80,17 @@ def analyse(
     source = transform(code) if transform else code
     root = parse(source).root_node
     _check_depth(source, root, max_depth)
-    # modern runtime: all S-expressions cut from one str(root) (same multiset as str(node))
-    subtrees = subtree_sexps_fast(root) if sexp is str else subtree_sexps(root, sexp)
+    if sexp is str:  # modern runtime
+        fast = structure_accelerator()  # C where built: one read of the tree for both passes
+        found = fast(root, source, parents) if fast is not None else None  # None: left to Python
+        if found is not None:
+            flow, shape = found
+            subtrees = subtree_sexps_shaped(root, shape, cut_accelerator())
+            return subtrees, freeze_flow(normalize_data_flow(flow))
+        # S-expressions cut from one str(root) (the same multiset as str(node) for each node)
+        subtrees = subtree_sexps_fast(root)
+        return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))
+    subtrees = subtree_sexps(root, sexp)
     return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))
 
 

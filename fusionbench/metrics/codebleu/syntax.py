@@ -47,6 +47,7 @@ __all__ = [
     "match_counts",
     "subtree_sexps",
     "subtree_sexps_fast",
+    "subtree_sexps_shaped",
     "syntax_counts",
     "syntax_counts_generic",
 ]
@@ -162,6 +163,61 @@ def subtree_sexps_fast(root: Any) -> list[str]:
     if found is None:  # an anonymous node with children somewhere: walk every visible node
         found = _cut(root, text, opens, closes)
     return subtree_sexps(root) if found is None else found
+
+
+def subtree_sexps_shaped(
+    root: Any,
+    shape: bytes | None,
+    cut: Callable[[str, list[int], list[int], bytes], list[str] | None] | None = None,
+) -> list[str]:
+    """:func:`subtree_sexps_fast` (the same list) from the tree's shape read by the accelerator.
+
+    ``shape`` holds, for each named node in pre-order, whether it has children (``None`` when the
+    root is a leaf or not named, or some anonymous node has children).  Every named node's parent
+    is then named, so the named nodes in pre-order are the printed nodes in the rendering's order
+    and each one's text runs from its ``(`` to the matching ``)``: the node API walk of
+    :func:`_cut_named` is not needed.  The texts come in the order of their ``)`` (post-order), as
+    :func:`_cut_named` gives them.  Anything else (a count that does not agree) goes to
+    :func:`subtree_sexps_fast`.  ``cut`` (``_flowaccel.cut_subtrees``) does the matching and the
+    cutting in C, with the same result; without it they run here.
+    """
+    if shape is None:
+        return subtree_sexps_fast(root)
+    leaves = _missing_leaves()
+    if leaves is None:
+        return subtree_sexps(root)
+    text = str(root)
+    masked = _masked_parentheses(text, *leaves)
+    if masked is None:
+        return subtree_sexps(root)
+    opens, closes = masked
+    if cut is not None:
+        found = cut(text, opens, closes, shape)
+        return subtree_sexps_fast(root) if found is None else found
+    ends = _matching(opens, closes)
+    if ends is None or len(shape) != len(opens) or not ends or ends[0] != len(text) - 1:
+        return subtree_sexps_fast(root)
+    spans = sorted([(end, start) for has_children, start, end in zip(shape, opens, ends) if has_children])
+    return [text[start:end + 1] for end, start in spans]
+
+
+def _matching(opens: list[int], closes: list[int]) -> list[int] | None:
+    """For each ``(`` position (sorted), the position of its matching ``)``; ``None`` if unbalanced."""
+    ends = [0] * len(opens)
+    waiting: list[int] = []
+    j, count = 0, len(closes)
+    try:
+        for k, start in enumerate(opens):
+            while j < count and closes[j] < start:
+                ends[waiting.pop()] = closes[j]
+                j += 1
+            waiting.append(k)
+        while j < count:
+            ends[waiting.pop()] = closes[j]
+            j += 1
+    except IndexError:
+        return None
+    return None if waiting else ends
 
 
 @lru_cache(maxsize=1)
