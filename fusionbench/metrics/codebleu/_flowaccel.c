@@ -1073,6 +1073,137 @@ error:
     return NULL;
 }
 
+/* ---- index_to_code without the Python call, where no row arithmetic is needed ------------ */
+
+/* code[start:end] with the line breaks dropped (code is ASCII): dataflow.index_tokens' second
+ * branch, text.replace("\n", "") when the text has one. */
+static PyObject *
+ascii_slice_without_breaks(PyObject *code, Py_ssize_t start, Py_ssize_t end)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(code), i, breaks = 0;
+    const char *data = (const char *)PyUnicode_1BYTE_DATA(code);
+    PyObject *text;
+    char *out;
+    if (end > length) end = length;
+    if (start >= length || end <= start) return PyUnicode_Substring(code, start, end); /* "" */
+    for (i = start; i < end; i++) breaks += data[i] == '\n';
+    if (!breaks) return PyUnicode_Substring(code, start, end);
+    text = PyUnicode_New(end - start - breaks, 127);
+    if (!text) return NULL;
+    out = (char *)PyUnicode_1BYTE_DATA(text);
+    for (i = start; i < end; i++)
+        if (data[i] != '\n') *out++ = data[i];
+    return text;
+}
+
+/* dataflow.index_tokens(code, spans) for its first two branches (no line break in the code: the
+ * str sliced at the byte offsets, the official quirk kept for non-ASCII code too; ASCII code:
+ * the slice without its line breaks), with the same keys in the same order; NULL with no error
+ * set where the code is non-ASCII and has a line break (the caller runs the Python function). */
+static PyObject *
+index_tokens_fast(PyObject *code, PyObject *spans)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(code), n = PyList_GET_SIZE(spans), i;
+    Py_ssize_t found = PyUnicode_FindChar(code, '\n', 0, length, 1);
+    int one_row = found == -1, ascii = PyUnicode_IS_ASCII(code);
+    PyObject *index_to_code;
+    if (found == -2) return NULL;
+    if (!one_row && !ascii) return NULL;
+    index_to_code = PyDict_New();
+    if (!index_to_code) return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *span = PyList_GET_ITEM(spans, i), *text, *idx, *entry;
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
+        if (PyErr_Occurred()) goto error;
+        if (start < 0 || end < 0) { /* not from a tree: leave it to Python */
+            Py_DECREF(index_to_code);
+            return NULL;
+        }
+        text = one_row ? PyUnicode_Substring(code, start, end) : ascii_slice_without_breaks(code, start, end);
+        if (!text) goto error;
+        idx = PyLong_FromSsize_t(i);
+        if (!idx) {
+            Py_DECREF(text);
+            goto error;
+        }
+        entry = PyTuple_New(2);
+        if (!entry) {
+            Py_DECREF(idx);
+            Py_DECREF(text);
+            goto error;
+        }
+        PyTuple_SET_ITEM(entry, 0, idx);
+        PyTuple_SET_ITEM(entry, 1, text);
+        if (PyDict_SetItem(index_to_code, span, entry) < 0) {
+            Py_DECREF(entry);
+            goto error;
+        }
+        Py_DECREF(entry);
+    }
+    return index_to_code;
+error:
+    Py_DECREF(index_to_code);
+    return NULL;
+}
+
+/* ---- normalisation (dataflow.normalize_data_flow, then structure.freeze_flow) ------------- */
+
+/* names[key], given the next "var_<len(names)>" first if absent (new reference). */
+static PyObject *
+var_name(PyObject *names, PyObject *key)
+{
+    PyObject *name = PyDict_GetItemWithError(names, key);
+    if (name) {
+        Py_INCREF(name);
+        return name;
+    }
+    if (PyErr_Occurred()) return NULL;
+    name = PyUnicode_FromFormat("var_%zd", PyDict_GET_SIZE(names));
+    if (name && PyDict_SetItem(names, key, name) < 0) Py_CLEAR(name);
+    return name;
+}
+
+/* [(names[name], relation, tuple(names[p] for p in parents)), ...] with the variables renamed
+ * var_0, var_1, ... in order of first use, parents before their node. */
+static PyObject *
+normalized_flow(PyObject *graph)
+{
+    Py_ssize_t n = PyList_GET_SIZE(graph), i, j;
+    PyObject *names = PyDict_New(), *out = PyList_New(n);
+    if (!names || !out) goto error;
+    for (i = 0; i < n; i++) {
+        PyObject *e = PyList_GET_ITEM(graph, i), *parents = PyTuple_GET_ITEM(e, 3), *renamed, *name, *item;
+        Py_ssize_t np = PyList_GET_SIZE(parents);
+        renamed = PyTuple_New(np);
+        if (!renamed) goto error;
+        for (j = 0; j < np; j++) {
+            PyObject *v = var_name(names, PyList_GET_ITEM(parents, j));
+            if (!v) {
+                Py_DECREF(renamed);
+                goto error;
+            }
+            PyTuple_SET_ITEM(renamed, j, v);
+        }
+        name = var_name(names, PyTuple_GET_ITEM(e, 0));
+        if (!name) {
+            Py_DECREF(renamed);
+            goto error;
+        }
+        item = PyTuple_Pack(3, name, PyTuple_GET_ITEM(e, 2), renamed);
+        Py_DECREF(name);
+        Py_DECREF(renamed);
+        if (!item) goto error;
+        PyList_SET_ITEM(out, i, item);
+    }
+    Py_DECREF(names);
+    return out;
+error:
+    Py_XDECREF(names);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 /* ---- the entry point -------------------------------------------------------------------- */
 
 static int
@@ -1117,7 +1248,7 @@ named_shape(Tree *t)
 
 /* data_flow, and with want_shape a tuple (graph, named_shape); None where unsupported. */
 static PyObject *
-analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape)
+analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape, int normalized)
 {
     PyObject *spans = NULL, *index_to_code = NULL;
     PyObject *states = NULL, *edges = NULL, *graph = NULL, *result = NULL;
@@ -1137,7 +1268,9 @@ analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape
     if (top < 0) goto done;
     spans = PyList_New(0);
     if (!spans || collect_spans(&t, 0, spans) < 0) goto done;
-    index_to_code = PyObject_CallFunctionObjArgs(py_index_tokens, source, spans, NULL);
+    index_to_code = index_tokens_fast(source, spans);
+    if (!index_to_code && !PyErr_Occurred())
+        index_to_code = PyObject_CallFunctionObjArgs(py_index_tokens, source, spans, NULL);
     if (!index_to_code) {
         if (!swallowable()) goto done;
         PyErr_Clear();
@@ -1164,6 +1297,11 @@ analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape
     if (!graph) goto done;
     w.sorted_names = sorted_names;
     result = merge_nodes(&w, graph);
+    if (result && normalized) {
+        PyObject *renamed = normalized_flow(result);
+        Py_DECREF(result);
+        result = renamed;
+    }
     if (result && want_shape) {
         PyObject *shape = named_shape(&t);
         PyObject *pair = shape ? PyTuple_Pack(2, result, shape) : NULL;
@@ -1191,18 +1329,20 @@ data_flow(PyObject *module, PyObject *args, PyObject *kwargs)
     (void)module;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU|U:data_flow", keywords, &root, &source, &parents))
         return NULL;
-    return analyse_tree(root, source, parents, 0);
+    return analyse_tree(root, source, parents, 0, 0);
 }
 
 static PyObject *
 structure(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"root", "source", "parents", NULL};
+    static char *keywords[] = {"root", "source", "parents", "normalized", NULL};
     PyObject *root, *source, *parents = NULL;
+    int normalized = 0;
     (void)module;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU|U:structure", keywords, &root, &source, &parents))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU|Up:structure", keywords, &root, &source, &parents,
+                                     &normalized))
         return NULL;
-    return analyse_tree(root, source, parents, 1);
+    return analyse_tree(root, source, parents, 1, normalized);
 }
 
 /* cut_subtrees(text, opens, closes, shape): the S-expressions of the named nodes that have
@@ -1278,10 +1418,11 @@ static PyMethodDef methods[] = {
      "dataflow.data_flow(source, root, parents=parents), computed in C; None where the tree is\n"
      "not supported (too deep, or a field child not among the children): use the Python walk."},
     {"structure", (PyCFunction)(void (*)(void))structure, METH_VARARGS | METH_KEYWORDS,
-     "structure(root, source, parents='official')\n--\n\n"
+     "structure(root, source, parents='official', normalized=False)\n--\n\n"
      "(data_flow(root, source, parents), shape) from one read of the tree, shape being for each\n"
      "named node in pre-order whether it has children (bytes of 0/1; None where the syntax pass\n"
-     "cannot use it); None where data_flow returns None."},
+     "cannot use it); None where data_flow returns None.  With normalized, the graph is\n"
+     "structure.freeze_flow(dataflow.normalize_data_flow(graph))."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -46,11 +46,12 @@ def flow_accelerator() -> Callable[[Any, str, str], list | None] | None:
     return _c_data_flow
 
 
-def structure_accelerator() -> Callable[[Any, str, str], tuple[list, bytes | None] | None] | None:
-    """``_flowaccel.structure(root, source, parents)`` if usable now, else ``None``.
+def structure_accelerator() -> Callable[..., tuple[list, bytes | None] | None] | None:
+    """``_flowaccel.structure(root, source, parents, normalized=False)`` if usable now, else ``None``.
 
     The function returns ``(data_flow graph, shape)`` from one read of the tree, the shape being
-    what :func:`.syntax.subtree_sexps_shaped` needs, or ``None`` where ``data_flow`` would.
+    what :func:`.syntax.subtree_sexps_shaped` needs, or ``None`` where ``data_flow`` would.  With
+    ``normalized`` true the graph is already ``freeze_flow(normalize_data_flow(graph))``.
     """
     if _c_structure is None or os.environ.get(PURE_PYTHON_ENV) == "1":
         return None

@@ -82,11 +82,11 @@ def analyse(
     _check_depth(source, root, max_depth)
     if sexp is str:  # modern runtime
         fast = structure_accelerator()  # C where built: one read of the tree for both passes
-        found = fast(root, source, parents) if fast is not None else None  # None: left to Python
+        # normalized (4th argument): the graph comes back as freeze_flow(normalize_data_flow(...))
+        found = fast(root, source, parents, True) if fast is not None else None  # None: to Python
         if found is not None:
             flow, shape = found
-            subtrees = subtree_sexps_shaped(root, shape, cut_accelerator())
-            return subtrees, freeze_flow(normalize_data_flow(flow))
+            return subtree_sexps_shaped(root, shape, cut_accelerator()), flow
         # S-expressions cut from one str(root) (the same multiset as str(node) for each node)
         subtrees = subtree_sexps_fast(root)
         return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))
