@@ -26,7 +26,8 @@ from fusionbench.metrics.codebleu import accel, dataflow
 from fusionbench.metrics.codebleu.dataflow import data_flow
 from fusionbench.metrics.codebleu.detok import detokenize
 from fusionbench.metrics.codebleu.parse import parse
-from fusionbench.metrics.codebleu.structure import analyse
+from fusionbench.metrics.codebleu.dataflow import normalize_data_flow
+from fusionbench.metrics.codebleu.structure import analyse, freeze_flow
 from fusionbench.metrics.codebleu.syntax import subtree_sexps_fast, subtree_sexps_shaped
 from fusionbench.synthetic import write_set
 
@@ -56,6 +57,11 @@ def _shape(graph: list) -> list:
             for e in graph]
 
 
+def _frozen_shape(edges: list) -> list:
+    """The element types of frozen edges (tuple of str, str, tuple of str), item by item."""
+    return [(type(e), type(e[0]), type(e[1]), type(e[2]), [type(p) for p in e[2]]) for e in edges]
+
+
 def _mismatch(source: str, parents: str) -> str | None:
     """Why the C graph of ``source`` differs from the Python one (``None`` if it does not)."""
     root = parse(source).root_node
@@ -70,6 +76,12 @@ def _mismatch(source: str, parents: str) -> str | None:
     both = _flowaccel.structure(root, source, parents)
     if both is None or both[0] != got or _shape(both[0]) != _shape(got):
         return "structure() gives another graph than data_flow()"
+    normalized = _flowaccel.structure(root, source, parents, True)
+    frozen = freeze_flow(normalize_data_flow(expected))
+    if normalized is None or normalized[0] != frozen or _frozen_shape(normalized[0]) != _frozen_shape(frozen):
+        return "structure(normalized=True) differs from freeze_flow(normalize_data_flow(graph))"
+    if normalized[1] != both[1]:
+        return "structure(normalized=True) gives another shape"
     SHAPES.append(both[1] is not None)
     syntax = subtree_sexps_fast(root)
     if subtree_sexps_shaped(root, both[1]) != syntax:
@@ -156,6 +168,40 @@ def test_real_multiline_python_with_comments_and_non_ascii():
     # non-ASCII text before every line shifts the official (byte-column) token texts
     sources += ["# ё\n" + "\n".join("é" * (i % 3) + line for i, line in enumerate(s.splitlines())) for s in sources[:40]]
     _assert_same(sources)
+
+
+#: one-line non-ASCII code: the official token text is the str sliced at BYTE offsets (shifted)
+ONE_LINE_NON_ASCII = [
+    "x = 'é' ; y = x ; z = y + x",
+    "итог = 1 ; for ч in итог : итог = итог + ч",
+    "def f ( a = 'ñ' , * b , c = 1 ) : return a if b else c",
+    "s = '日本' ; t , u = s , s ; v = t + u",
+    "a = b = '€' ; c = a",
+]
+
+
+@needs_c
+def test_one_line_non_ascii_keeps_the_byte_offset_slices():
+    checked = 0
+    for source in ONE_LINE_NON_ASCII:
+        root = parse(source).root_node
+        spans = dataflow._token_spans(root)
+        texts = [text for _, text in dataflow.index_tokens(source, spans).values()]
+        encoded = source.encode("utf-8")
+        decoded = [encoded[a:b].decode("utf-8", "replace") for a, b in spans]
+        assert texts != decoded  # the control: these inputs do exercise the shifted slices
+        assert data_flow(source, root)  # and they have edges to compare
+        checked += _assert_same([source])
+    assert checked == 2 * len(ONE_LINE_NON_ASCII)
+
+
+@needs_c
+def test_ascii_tokens_across_lines_lose_their_line_breaks():
+    source = 'x = """a\nb\n"""\ny = x\nz = (x,\n     y)\nw = z\n'
+    root = parse(source).root_node
+    texts = [text for _, text in dataflow.index_tokens(source, dataflow._token_spans(root)).values()]
+    assert '"""ab"""' in texts  # the control: a token text did lose its line breaks
+    _assert_same([source, source.replace("\n", "\r\n")])
 
 
 ERROR_TREES = [
@@ -371,13 +417,15 @@ def test_cut_subtrees_refuses_what_the_python_cut_refuses():
 
 @needs_c
 def test_no_memory_is_kept_between_calls(synthetic):
-    trees = [(s, parse(s).root_node) for s in synthetic[:400] + ERROR_TREES + [_nested(200)]]
+    trees = [(s, parse(s).root_node) for s in synthetic[:400] + ERROR_TREES + ONE_LINE_NON_ASCII + NON_ASCII
+             + [_nested(200)]]
     calls = [lambda s=s, r=r, p=p, f=f: f(r, s, p)
              for s, r in trees for p in OPTIONS for f in (_flowaccel.data_flow, _flowaccel.structure)] * 2
+    calls += [lambda s=s, r=r, p=p: _flowaccel.structure(r, s, p, True) for s, r in trees for p in OPTIONS]
     text, opens, closes = "(a (b) (c (d)))", [0, 3, 7, 10], [5, 12, 13, 14]
     calls += [lambda shape=shape: _flowaccel.cut_subtrees(text, opens, closes, shape)
               for shape in (b"\x01\x00\x01\x00", b"\x01" * 3, b"\x01" * 4)] * 200
-    assert len(calls) > 2400
+    assert len(calls) > 3600
     assert _traced_growth(calls) < 16_384
     kept: list = []  # the control: keeping one graph per call is seen
     assert _traced_growth([lambda c=c: kept.append(c()) for c in calls]) > 100_000
