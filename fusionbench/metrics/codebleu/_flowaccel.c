@@ -1345,37 +1345,39 @@ structure(PyObject *module, PyObject *args, PyObject *kwargs)
     return analyse_tree(root, source, parents, 1, normalized);
 }
 
-/* cut_subtrees(text, opens, closes, shape): the S-expressions of the named nodes that have
- * children, in the order of their ")" (post-order), each opens[k] to its matching ")"; None where
- * the parentheses do not match, their count is not the shape's, or the root's ")" is not the last
- * character (see syntax.subtree_sexps_shaped, which does the same in Python). */
-static PyObject *
-cut_subtrees(PyObject *module, PyObject *args)
+/* The S-expressions of the named nodes that have children, in the order of their ")"
+ * (post-order), each open_at[k] to its matching ")"; Py_None where the parentheses do not match,
+ * their count is not the shape's, or the root's ")" is not the last character (see
+ * syntax.subtree_sexps_shaped, which does the same in Python).  open_at has room for 2 * n
+ * (the second half is the stack); close_at holds n_close positions, read by get_close. */
+typedef Py_ssize_t (*CloseAt)(const void *closes, Py_ssize_t j);
+
+static Py_ssize_t
+close_from_list(const void *closes, Py_ssize_t j)
 {
-    PyObject *text, *opens, *closes, *shape, *found = NULL;
-    Py_ssize_t n, i, j = 0, top = 0, length, *open_at = NULL, *waiting = NULL, root_end = -1;
-    const char *has_children;
-    (void)module;
-    if (!PyArg_ParseTuple(args, "UO!O!S:cut_subtrees", &text, &PyList_Type, &opens, &PyList_Type, &closes, &shape))
-        return NULL;
-    n = PyList_GET_SIZE(opens);
-    length = PyUnicode_GET_LENGTH(text);
-    if (PyList_GET_SIZE(closes) != n || PyBytes_GET_SIZE(shape) != n || n == 0) Py_RETURN_NONE;
-    has_children = PyBytes_AS_STRING(shape);
-    open_at = PyMem_Malloc((size_t)n * 2 * sizeof(Py_ssize_t));
-    if (!open_at) return PyErr_NoMemory();
-    waiting = open_at + n;
-    for (i = 0; i < n; i++) {
-        open_at[i] = PyLong_AsSsize_t(PyList_GET_ITEM(opens, i));
-        if (open_at[i] == -1 && PyErr_Occurred()) goto error;
-    }
+    return PyLong_AsSsize_t(PyList_GET_ITEM((PyObject *)closes, j));
+}
+
+static Py_ssize_t
+close_from_array(const void *closes, Py_ssize_t j)
+{
+    return ((const Py_ssize_t *)closes)[j];
+}
+
+static PyObject *
+cut_core(PyObject *text, Py_ssize_t *open_at, Py_ssize_t n, const void *closes, CloseAt get_close,
+         const char *has_children)
+{
+    PyObject *found;
+    Py_ssize_t i, j = 0, top = 0, length = PyUnicode_GET_LENGTH(text), root_end = -1;
+    Py_ssize_t *waiting = open_at + n;
     found = PyList_New(0);
-    if (!found) goto error;
+    if (!found) return NULL;
     /* each ")" closes the latest "(" still open before it (as syntax._matching) */
     for (i = 0; i <= n; i++) {
         Py_ssize_t start = i < n ? open_at[i] : PY_SSIZE_T_MAX;
         while (j < n) {
-            Py_ssize_t close = PyLong_AsSsize_t(PyList_GET_ITEM(closes, j)), k;
+            Py_ssize_t close = get_close(closes, j), k;
             if (close == -1 && PyErr_Occurred()) goto error;
             if (close >= start) break;
             if (top == 0 || close < 0 || close >= length) goto unsupported;
@@ -1397,22 +1399,90 @@ cut_subtrees(PyObject *module, PyObject *args)
         }
     }
     if (top != 0 || root_end != length - 1) goto unsupported;
+    return found;
+unsupported:
+    Py_DECREF(found);
+    Py_RETURN_NONE;
+error:
+    Py_DECREF(found);
+    return NULL;
+}
+
+/* cut_subtrees(text, opens, closes, shape): cut_core on the positions given as lists. */
+static PyObject *
+cut_subtrees(PyObject *module, PyObject *args)
+{
+    PyObject *text, *opens, *closes, *shape, *found;
+    Py_ssize_t n, i, *open_at;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "UO!O!S:cut_subtrees", &text, &PyList_Type, &opens, &PyList_Type, &closes, &shape))
+        return NULL;
+    n = PyList_GET_SIZE(opens);
+    if (PyList_GET_SIZE(closes) != n || PyBytes_GET_SIZE(shape) != n || n == 0) Py_RETURN_NONE;
+    open_at = PyMem_Malloc((size_t)n * 2 * sizeof(Py_ssize_t));
+    if (!open_at) return PyErr_NoMemory();
+    for (i = 0; i < n; i++) {
+        open_at[i] = PyLong_AsSsize_t(PyList_GET_ITEM(opens, i));
+        if (open_at[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(open_at);
+            return NULL;
+        }
+    }
+    found = cut_core(text, open_at, n, closes, close_from_list, PyBytes_AS_STRING(shape));
+    PyMem_Free(open_at);
+    return found;
+}
+
+/* cut_rendering(text, shape): cut_subtrees(text, opens, closes, shape) for a rendering with no
+ * leaf to mask, the parenthesis positions found here (those syntax._masked_parentheses gives
+ * such a text: every "(" and ")"); None for anything else (non-ASCII text, a "(MISSING " or
+ * "(UNEXPECTED " leaf, counts that do not agree, or what cut_subtrees refuses), which the caller
+ * then treats as before. */
+static PyObject *
+cut_rendering(PyObject *module, PyObject *args)
+{
+    PyObject *text, *shape, *found;
+    Py_ssize_t n, length, i, n_open = 0, n_close = 0, *open_at, *close_at;
+    const char *data;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "US:cut_rendering", &text, &shape)) return NULL;
+    n = PyBytes_GET_SIZE(shape);
+    length = PyUnicode_GET_LENGTH(text);
+    if (!PyUnicode_IS_ASCII(text) || n == 0) Py_RETURN_NONE;
+    data = (const char *)PyUnicode_1BYTE_DATA(text);
+    open_at = PyMem_Malloc((size_t)n * 3 * sizeof(Py_ssize_t)); /* opens, their stack, closes */
+    if (!open_at) return PyErr_NoMemory();
+    close_at = open_at + 2 * n;
+    for (i = 0; i < length; i++) {
+        char c = data[i];
+        if (c == '(') {
+            if (n_open == n) goto unsupported; /* more than the shape's count */
+            if ((length - i >= 9 && memcmp(data + i, "(MISSING ", 9) == 0)
+                || (length - i >= 12 && memcmp(data + i, "(UNEXPECTED ", 12) == 0))
+                goto unsupported; /* a leaf to mask: left to syntax._masked_parentheses */
+            open_at[n_open++] = i;
+        } else if (c == ')') {
+            if (n_close == n) goto unsupported;
+            close_at[n_close++] = i;
+        }
+    }
+    if (n_open != n || n_close != n) goto unsupported;
+    found = cut_core(text, open_at, n, close_at, close_from_array, PyBytes_AS_STRING(shape));
     PyMem_Free(open_at);
     return found;
 unsupported:
     PyMem_Free(open_at);
-    Py_DECREF(found);
     Py_RETURN_NONE;
-error:
-    PyMem_Free(open_at);
-    Py_XDECREF(found);
-    return NULL;
 }
 
 static PyMethodDef methods[] = {
     {"cut_subtrees", cut_subtrees, METH_VARARGS,
      "cut_subtrees(text, opens, closes, shape)\n--\n\n"
      "The S-expressions cut from a rendering by the shape of structure() (post-order), or None."},
+    {"cut_rendering", cut_rendering, METH_VARARGS,
+     "cut_rendering(text, shape)\n--\n\n"
+     "cut_subtrees(text, opens, closes, shape) with the parentheses found in C, for a rendering\n"
+     "with no MISSING/UNEXPECTED leaf; None for anything else."},
     {"data_flow", (PyCFunction)(void (*)(void))data_flow, METH_VARARGS | METH_KEYWORDS,
      "data_flow(root, source, parents='official')\n--\n\n"
      "dataflow.data_flow(source, root, parents=parents), computed in C; None where the tree is\n"

@@ -16,7 +16,7 @@ from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
 try:  # normal package import
-    from fusionbench.metrics.codebleu.accel import cut_accelerator, structure_accelerator
+    from fusionbench.metrics.codebleu.accel import cut_accelerator, rendering_cut_accelerator, structure_accelerator
     from fusionbench.metrics.codebleu.dataflow import data_flow, normalize_data_flow, normalized_counts
     from fusionbench.metrics.codebleu.depth import tree_depth
     from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast, subtree_sexps_shaped
@@ -86,7 +86,7 @@ def analyse(
         found = fast(root, source, parents, True) if fast is not None else None  # None: to Python
         if found is not None:
             flow, shape = found
-            return subtree_sexps_shaped(root, shape, cut_accelerator()), flow
+            return subtree_sexps_shaped(root, shape, cut_accelerator(), rendering_cut_accelerator()), flow
         # S-expressions cut from one str(root) (the same multiset as str(node) for each node)
         subtrees = subtree_sexps_fast(root)
         return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))
