@@ -28,7 +28,7 @@ from fusionbench.metrics.codebleu.detok import detokenize
 from fusionbench.metrics.codebleu.parse import parse
 from fusionbench.metrics.codebleu.dataflow import normalize_data_flow
 from fusionbench.metrics.codebleu.structure import analyse, freeze_flow
-from fusionbench.metrics.codebleu.syntax import subtree_sexps_fast, subtree_sexps_shaped
+from fusionbench.metrics.codebleu.syntax import _masked_parentheses, _missing_leaves, subtree_sexps_fast, subtree_sexps_shaped
 from fusionbench.synthetic import write_set
 
 REPO = Path(__file__).resolve().parents[3]
@@ -88,10 +88,15 @@ def _mismatch(source: str, parents: str) -> str | None:
         return "S-expressions from the shape differ from subtree_sexps_fast"
     if subtree_sexps_shaped(root, both[1], _flowaccel.cut_subtrees) != syntax:
         return "S-expressions cut in C differ from subtree_sexps_fast"
+    if subtree_sexps_shaped(root, both[1], _flowaccel.cut_subtrees, _flowaccel.cut_rendering) != syntax:
+        return "S-expressions cut from the whole rendering in C differ from subtree_sexps_fast"
+    if both[1] is not None:
+        WHOLE.append(_flowaccel.cut_rendering(str(root), both[1]) is not None)
     return None
 
 
 SHAPES: list[bool] = []  # whether each checked tree had a shape (the syntax fast path was taken)
+WHOLE: list[bool] = []  # whether cut_rendering took each shaped tree (no leaf to mask)
 
 
 def _assert_same(sources, parents_options=OPTIONS) -> int:
@@ -124,8 +129,10 @@ def synthetic(tmp_path_factory) -> list[str]:
 @needs_c
 def test_synthetic_public_size_set(synthetic):
     SHAPES.clear()
+    WHOLE.clear()
     assert _assert_same(synthetic) == 2 * len(synthetic)
     assert SHAPES.count(False) < len(SHAPES) // 100  # the shape path is the rule, not the exception
+    assert WHOLE.count(True) > len(WHOLE) // 2  # and cut_rendering takes most trees
 
 
 @needs_c
@@ -231,7 +238,9 @@ def test_error_trees():
     flags = set().union(*(_flags(parse(s).root_node) for s in ERROR_TREES))
     assert flags == {"missing", "error"}  # both kinds of error recovery are exercised
     assert any("UNEXPECTED" in str(parse(s).root_node) for s in ERROR_TREES)
+    WHOLE.clear()
     _assert_same(ERROR_TREES)
+    assert False in WHOLE  # some error trees have leaves to mask: cut_rendering leaves them to Python
 
 
 TOKENS = (
@@ -416,6 +425,30 @@ def test_cut_subtrees_refuses_what_the_python_cut_refuses():
 
 
 @needs_c
+def test_cut_rendering_is_cut_subtrees_on_the_masked_positions_or_none():
+    leaves = _missing_leaves()
+    text = "(a (b) (c (d)))"
+    shape = b"\x01\x00\x01\x00"
+    assert _masked_parentheses(text, *leaves) == ([0, 3, 7, 10], [5, 12, 13, 14])
+    assert _flowaccel.cut_rendering(text, shape) == _flowaccel.cut_subtrees(text, [0, 3, 7, 10], [5, 12, 13, 14], shape)
+    assert _flowaccel.cut_rendering(text, shape) == ["(c (d))", text]
+    assert _flowaccel.cut_rendering(text, b"\x01" * 4) == ["(b)", "(d)", "(c (d))", text]
+    assert _flowaccel.cut_rendering(text, b"\x01" * 3) is None  # count differs
+    assert _flowaccel.cut_rendering(text, b"\x01" * 5) is None
+    assert _flowaccel.cut_rendering(text, b"") is None
+    assert _flowaccel.cut_rendering(text + " ", shape) is None  # root not last
+    assert _flowaccel.cut_rendering("(a (b)) (c (d))", shape) is None  # two roots
+    assert _flowaccel.cut_rendering("(a (b) (c (d))", b"\x01" * 4) is None  # unbalanced
+    assert _flowaccel.cut_rendering("(a (b) (c (é)))", b"\x01" * 4) is None  # non-ASCII
+    # leaves to mask (whose masking the Python cut does) are left to it
+    for leaf in ('(MISSING ")")', "(MISSING identifier)", "(UNEXPECTED '(')", "(UNEXPECTED 7)"):
+        rendering = f"(a (b) (c {leaf}))"
+        assert _flowaccel.cut_rendering(rendering, b"\x01" * rendering.count("(")) is None
+    # the control: the same count of parentheses without a leaf is cut
+    assert _flowaccel.cut_rendering("(a (b) (c (MISSINGx)))", b"\x01" * 4) is not None
+
+
+@needs_c
 def test_no_memory_is_kept_between_calls(synthetic):
     trees = [(s, parse(s).root_node) for s in synthetic[:400] + ERROR_TREES + ONE_LINE_NON_ASCII + NON_ASCII
              + [_nested(200)]]
@@ -425,6 +458,10 @@ def test_no_memory_is_kept_between_calls(synthetic):
     text, opens, closes = "(a (b) (c (d)))", [0, 3, 7, 10], [5, 12, 13, 14]
     calls += [lambda shape=shape: _flowaccel.cut_subtrees(text, opens, closes, shape)
               for shape in (b"\x01\x00\x01\x00", b"\x01" * 3, b"\x01" * 4)] * 200
+    calls += [lambda t=t, shape=shape: _flowaccel.cut_rendering(t, shape)
+              for t in (text, text + " ", "(a (b) (c (MISSING x)))") for shape in (b"\x01" * 3, b"\x01" * 4)] * 100
+    renderings = [(str(r), _flowaccel.structure(r, s)[1]) for s, r in trees[:200]]
+    calls += [lambda t=t, shape=shape: _flowaccel.cut_rendering(t, shape) for t, shape in renderings if shape]
     assert len(calls) > 3600
     assert _traced_growth(calls) < 16_384
     kept: list = []  # the control: keeping one graph per call is seen
@@ -456,8 +493,9 @@ def test_pure_python_analysis_without_the_module(monkeypatch, synthetic):
     monkeypatch.setattr(accel, "_c_data_flow", None)
     monkeypatch.setattr(accel, "_c_structure", None)
     monkeypatch.setattr(accel, "_c_cut_subtrees", None)
+    monkeypatch.setattr(accel, "_c_cut_rendering", None)
     assert accel.flow_accelerator() is None and accel.structure_accelerator() is None
-    assert accel.cut_accelerator() is None
+    assert accel.cut_accelerator() is None and accel.rendering_cut_accelerator() is None
     for source in synthetic[:30]:
         root = parse(source).root_node
         flow = dataflow.normalize_data_flow(data_flow(source, root))
