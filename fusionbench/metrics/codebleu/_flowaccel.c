@@ -7,8 +7,11 @@
  *
  * Why it is exact: every fact of the tree is read once through the binding's Python API (type,
  * start_byte, end_byte, children, child_by_field_name on the node types whose fields the walk
- * reads) into C arrays; the token text comes from the Python dataflow.index_tokens (not
- * re-implemented); the walk makes the same visits in the same order as dataflow._Walker, with
+ * reads) into C arrays; the token texts (index_to_code) are built here for the two branches of
+ * dataflow.index_tokens that need no row arithmetic (no line break in the code: the str sliced at
+ * the byte offsets, the official quirk kept for non-ASCII code; ASCII code: the slice without its
+ * line breaks), and by calling dataflow.index_tokens itself for non-ASCII multi-line code; the
+ * walk makes the same visits in the same order as dataflow._Walker, with
  * the variable states kept as Python dicts of Python lists and the edges as Python tuples, so
  * every set operation (list(set(names)), whose order depends on the hash seed) is the very
  * CPython one; the final linking and merge repeat dataflow.linked_edges and dataflow.merge_nodes
@@ -16,6 +19,9 @@
  * Where the Python walk raises (a missing field dereferenced, a token span that is not in
  * index_to_code) this walk gives up the same way: the graph is empty.  Python errors of the
  * interpreter itself (MemoryError, ...) propagate.
+ * structure(..., normalized=True) also renames the graph as dataflow.normalize_data_flow and
+ * freezes it as structure.freeze_flow (tuples of str); cut_rendering finds the parentheses of a
+ * rendering with no leaf to mask (see syntax._masked_parentheses) and cuts it as cut_subtrees.
  *
  * Own code of the fusionbench project, C99, CPython C-API only.
  */
