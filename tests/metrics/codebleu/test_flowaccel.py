@@ -3,7 +3,9 @@
 The C walk must return exactly the Python graph (same edges, same order, same element types,
 parent names in the same set order) on every tree it accepts, and ``None`` exactly where it leaves
 a tree to Python.  ``_flowaccel.structure`` gives the same graph and the tree's shape, from which
-``syntax.subtree_sexps_shaped`` must give exactly ``syntax.subtree_sexps_fast``'s list.  Without the built module these tests skip, unless
+``syntax.subtree_sexps_shaped`` must give exactly ``syntax.subtree_sexps_fast``'s list (with
+``cut_subtrees`` and ``cut_rendering`` too), and ``structure(..., normalized=True)`` exactly
+``freeze_flow(normalize_data_flow(graph))``.  Without the built module these tests skip, unless
 ``FUSIONBENCH_REQUIRE_SPEEDUPS=1`` (CI), where a missing module fails.
 """
 
@@ -28,7 +30,12 @@ from fusionbench.metrics.codebleu.detok import detokenize
 from fusionbench.metrics.codebleu.parse import parse
 from fusionbench.metrics.codebleu.dataflow import normalize_data_flow
 from fusionbench.metrics.codebleu.structure import analyse, freeze_flow
-from fusionbench.metrics.codebleu.syntax import _masked_parentheses, _missing_leaves, subtree_sexps_fast, subtree_sexps_shaped
+from fusionbench.metrics.codebleu.syntax import (
+    _masked_parentheses,
+    _missing_leaves,
+    subtree_sexps_fast,
+    subtree_sexps_shaped,
+)
 from fusionbench.synthetic import write_set
 
 REPO = Path(__file__).resolve().parents[3]
