@@ -7,8 +7,11 @@
  *
  * Why it is exact: every fact of the tree is read once through the binding's Python API (type,
  * start_byte, end_byte, children, child_by_field_name on the node types whose fields the walk
- * reads) into C arrays; the token text comes from the Python dataflow.index_tokens (not
- * re-implemented); the walk makes the same visits in the same order as dataflow._Walker, with
+ * reads) into C arrays; the token texts (index_to_code) are built here for the two branches of
+ * dataflow.index_tokens that need no row arithmetic (no line break in the code: the str sliced at
+ * the byte offsets, the official quirk kept for non-ASCII code; ASCII code: the slice without its
+ * line breaks), and by calling dataflow.index_tokens itself for non-ASCII multi-line code; the
+ * walk makes the same visits in the same order as dataflow._Walker, with
  * the variable states kept as Python dicts of Python lists and the edges as Python tuples, so
  * every set operation (list(set(names)), whose order depends on the hash seed) is the very
  * CPython one; the final linking and merge repeat dataflow.linked_edges and dataflow.merge_nodes
@@ -16,6 +19,9 @@
  * Where the Python walk raises (a missing field dereferenced, a token span that is not in
  * index_to_code) this walk gives up the same way: the graph is empty.  Python errors of the
  * interpreter itself (MemoryError, ...) propagate.
+ * structure(..., normalized=True) also renames the graph as dataflow.normalize_data_flow and
+ * freezes it as structure.freeze_flow (tuples of str); cut_rendering finds the parentheses of a
+ * rendering with no leaf to mask (see syntax._masked_parentheses) and cuts it as cut_subtrees.
  *
  * Own code of the fusionbench project, C99, CPython C-API only.
  */
@@ -1073,6 +1079,137 @@ error:
     return NULL;
 }
 
+/* ---- index_to_code without the Python call, where no row arithmetic is needed ------------ */
+
+/* code[start:end] with the line breaks dropped (code is ASCII): dataflow.index_tokens' second
+ * branch, text.replace("\n", "") when the text has one. */
+static PyObject *
+ascii_slice_without_breaks(PyObject *code, Py_ssize_t start, Py_ssize_t end)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(code), i, breaks = 0;
+    const char *data = (const char *)PyUnicode_1BYTE_DATA(code);
+    PyObject *text;
+    char *out;
+    if (end > length) end = length;
+    if (start >= length || end <= start) return PyUnicode_Substring(code, start, end); /* "" */
+    for (i = start; i < end; i++) breaks += data[i] == '\n';
+    if (!breaks) return PyUnicode_Substring(code, start, end);
+    text = PyUnicode_New(end - start - breaks, 127);
+    if (!text) return NULL;
+    out = (char *)PyUnicode_1BYTE_DATA(text);
+    for (i = start; i < end; i++)
+        if (data[i] != '\n') *out++ = data[i];
+    return text;
+}
+
+/* dataflow.index_tokens(code, spans) for its first two branches (no line break in the code: the
+ * str sliced at the byte offsets, the official quirk kept for non-ASCII code too; ASCII code:
+ * the slice without its line breaks), with the same keys in the same order; NULL with no error
+ * set where the code is non-ASCII and has a line break (the caller runs the Python function). */
+static PyObject *
+index_tokens_fast(PyObject *code, PyObject *spans)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(code), n = PyList_GET_SIZE(spans), i;
+    Py_ssize_t found = PyUnicode_FindChar(code, '\n', 0, length, 1);
+    int one_row = found == -1, ascii = PyUnicode_IS_ASCII(code);
+    PyObject *index_to_code;
+    if (found == -2) return NULL;
+    if (!one_row && !ascii) return NULL;
+    index_to_code = PyDict_New();
+    if (!index_to_code) return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *span = PyList_GET_ITEM(spans, i), *text, *idx, *entry;
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
+        if (PyErr_Occurred()) goto error;
+        if (start < 0 || end < 0) { /* not from a tree: leave it to Python */
+            Py_DECREF(index_to_code);
+            return NULL;
+        }
+        text = one_row ? PyUnicode_Substring(code, start, end) : ascii_slice_without_breaks(code, start, end);
+        if (!text) goto error;
+        idx = PyLong_FromSsize_t(i);
+        if (!idx) {
+            Py_DECREF(text);
+            goto error;
+        }
+        entry = PyTuple_New(2);
+        if (!entry) {
+            Py_DECREF(idx);
+            Py_DECREF(text);
+            goto error;
+        }
+        PyTuple_SET_ITEM(entry, 0, idx);
+        PyTuple_SET_ITEM(entry, 1, text);
+        if (PyDict_SetItem(index_to_code, span, entry) < 0) {
+            Py_DECREF(entry);
+            goto error;
+        }
+        Py_DECREF(entry);
+    }
+    return index_to_code;
+error:
+    Py_DECREF(index_to_code);
+    return NULL;
+}
+
+/* ---- normalisation (dataflow.normalize_data_flow, then structure.freeze_flow) ------------- */
+
+/* names[key], given the next "var_<len(names)>" first if absent (new reference). */
+static PyObject *
+var_name(PyObject *names, PyObject *key)
+{
+    PyObject *name = PyDict_GetItemWithError(names, key);
+    if (name) {
+        Py_INCREF(name);
+        return name;
+    }
+    if (PyErr_Occurred()) return NULL;
+    name = PyUnicode_FromFormat("var_%zd", PyDict_GET_SIZE(names));
+    if (name && PyDict_SetItem(names, key, name) < 0) Py_CLEAR(name);
+    return name;
+}
+
+/* [(names[name], relation, tuple(names[p] for p in parents)), ...] with the variables renamed
+ * var_0, var_1, ... in order of first use, parents before their node. */
+static PyObject *
+normalized_flow(PyObject *graph)
+{
+    Py_ssize_t n = PyList_GET_SIZE(graph), i, j;
+    PyObject *names = PyDict_New(), *out = PyList_New(n);
+    if (!names || !out) goto error;
+    for (i = 0; i < n; i++) {
+        PyObject *e = PyList_GET_ITEM(graph, i), *parents = PyTuple_GET_ITEM(e, 3), *renamed, *name, *item;
+        Py_ssize_t np = PyList_GET_SIZE(parents);
+        renamed = PyTuple_New(np);
+        if (!renamed) goto error;
+        for (j = 0; j < np; j++) {
+            PyObject *v = var_name(names, PyList_GET_ITEM(parents, j));
+            if (!v) {
+                Py_DECREF(renamed);
+                goto error;
+            }
+            PyTuple_SET_ITEM(renamed, j, v);
+        }
+        name = var_name(names, PyTuple_GET_ITEM(e, 0));
+        if (!name) {
+            Py_DECREF(renamed);
+            goto error;
+        }
+        item = PyTuple_Pack(3, name, PyTuple_GET_ITEM(e, 2), renamed);
+        Py_DECREF(name);
+        Py_DECREF(renamed);
+        if (!item) goto error;
+        PyList_SET_ITEM(out, i, item);
+    }
+    Py_DECREF(names);
+    return out;
+error:
+    Py_XDECREF(names);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 /* ---- the entry point -------------------------------------------------------------------- */
 
 static int
@@ -1117,7 +1254,7 @@ named_shape(Tree *t)
 
 /* data_flow, and with want_shape a tuple (graph, named_shape); None where unsupported. */
 static PyObject *
-analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape)
+analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape, int normalized)
 {
     PyObject *spans = NULL, *index_to_code = NULL;
     PyObject *states = NULL, *edges = NULL, *graph = NULL, *result = NULL;
@@ -1137,7 +1274,9 @@ analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape
     if (top < 0) goto done;
     spans = PyList_New(0);
     if (!spans || collect_spans(&t, 0, spans) < 0) goto done;
-    index_to_code = PyObject_CallFunctionObjArgs(py_index_tokens, source, spans, NULL);
+    index_to_code = index_tokens_fast(source, spans);
+    if (!index_to_code && !PyErr_Occurred())
+        index_to_code = PyObject_CallFunctionObjArgs(py_index_tokens, source, spans, NULL);
     if (!index_to_code) {
         if (!swallowable()) goto done;
         PyErr_Clear();
@@ -1164,6 +1303,11 @@ analyse_tree(PyObject *root, PyObject *source, PyObject *parents, int want_shape
     if (!graph) goto done;
     w.sorted_names = sorted_names;
     result = merge_nodes(&w, graph);
+    if (result && normalized) {
+        PyObject *renamed = normalized_flow(result);
+        Py_DECREF(result);
+        result = renamed;
+    }
     if (result && want_shape) {
         PyObject *shape = named_shape(&t);
         PyObject *pair = shape ? PyTuple_Pack(2, result, shape) : NULL;
@@ -1191,51 +1335,55 @@ data_flow(PyObject *module, PyObject *args, PyObject *kwargs)
     (void)module;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU|U:data_flow", keywords, &root, &source, &parents))
         return NULL;
-    return analyse_tree(root, source, parents, 0);
+    return analyse_tree(root, source, parents, 0, 0);
 }
 
 static PyObject *
 structure(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"root", "source", "parents", NULL};
+    static char *keywords[] = {"root", "source", "parents", "normalized", NULL};
     PyObject *root, *source, *parents = NULL;
+    int normalized = 0;
     (void)module;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU|U:structure", keywords, &root, &source, &parents))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU|Up:structure", keywords, &root, &source, &parents,
+                                     &normalized))
         return NULL;
-    return analyse_tree(root, source, parents, 1);
+    return analyse_tree(root, source, parents, 1, normalized);
 }
 
-/* cut_subtrees(text, opens, closes, shape): the S-expressions of the named nodes that have
- * children, in the order of their ")" (post-order), each opens[k] to its matching ")"; None where
- * the parentheses do not match, their count is not the shape's, or the root's ")" is not the last
- * character (see syntax.subtree_sexps_shaped, which does the same in Python). */
-static PyObject *
-cut_subtrees(PyObject *module, PyObject *args)
+/* The S-expressions of the named nodes that have children, in the order of their ")"
+ * (post-order), each open_at[k] to its matching ")"; Py_None where the parentheses do not match,
+ * their count is not the shape's, or the root's ")" is not the last character (see
+ * syntax.subtree_sexps_shaped, which does the same in Python).  open_at has room for 2 * n
+ * (the second half is the stack); close_at holds n_close positions, read by get_close. */
+typedef Py_ssize_t (*CloseAt)(const void *closes, Py_ssize_t j);
+
+static Py_ssize_t
+close_from_list(const void *closes, Py_ssize_t j)
 {
-    PyObject *text, *opens, *closes, *shape, *found = NULL;
-    Py_ssize_t n, i, j = 0, top = 0, length, *open_at = NULL, *waiting = NULL, root_end = -1;
-    const char *has_children;
-    (void)module;
-    if (!PyArg_ParseTuple(args, "UO!O!S:cut_subtrees", &text, &PyList_Type, &opens, &PyList_Type, &closes, &shape))
-        return NULL;
-    n = PyList_GET_SIZE(opens);
-    length = PyUnicode_GET_LENGTH(text);
-    if (PyList_GET_SIZE(closes) != n || PyBytes_GET_SIZE(shape) != n || n == 0) Py_RETURN_NONE;
-    has_children = PyBytes_AS_STRING(shape);
-    open_at = PyMem_Malloc((size_t)n * 2 * sizeof(Py_ssize_t));
-    if (!open_at) return PyErr_NoMemory();
-    waiting = open_at + n;
-    for (i = 0; i < n; i++) {
-        open_at[i] = PyLong_AsSsize_t(PyList_GET_ITEM(opens, i));
-        if (open_at[i] == -1 && PyErr_Occurred()) goto error;
-    }
+    return PyLong_AsSsize_t(PyList_GET_ITEM((PyObject *)closes, j));
+}
+
+static Py_ssize_t
+close_from_array(const void *closes, Py_ssize_t j)
+{
+    return ((const Py_ssize_t *)closes)[j];
+}
+
+static PyObject *
+cut_core(PyObject *text, Py_ssize_t *open_at, Py_ssize_t n, const void *closes, CloseAt get_close,
+         const char *has_children)
+{
+    PyObject *found;
+    Py_ssize_t i, j = 0, top = 0, length = PyUnicode_GET_LENGTH(text), root_end = -1;
+    Py_ssize_t *waiting = open_at + n;
     found = PyList_New(0);
-    if (!found) goto error;
+    if (!found) return NULL;
     /* each ")" closes the latest "(" still open before it (as syntax._matching) */
     for (i = 0; i <= n; i++) {
         Py_ssize_t start = i < n ? open_at[i] : PY_SSIZE_T_MAX;
         while (j < n) {
-            Py_ssize_t close = PyLong_AsSsize_t(PyList_GET_ITEM(closes, j)), k;
+            Py_ssize_t close = get_close(closes, j), k;
             if (close == -1 && PyErr_Occurred()) goto error;
             if (close >= start) break;
             if (top == 0 || close < 0 || close >= length) goto unsupported;
@@ -1257,31 +1405,100 @@ cut_subtrees(PyObject *module, PyObject *args)
         }
     }
     if (top != 0 || root_end != length - 1) goto unsupported;
+    return found;
+unsupported:
+    Py_DECREF(found);
+    Py_RETURN_NONE;
+error:
+    Py_DECREF(found);
+    return NULL;
+}
+
+/* cut_subtrees(text, opens, closes, shape): cut_core on the positions given as lists. */
+static PyObject *
+cut_subtrees(PyObject *module, PyObject *args)
+{
+    PyObject *text, *opens, *closes, *shape, *found;
+    Py_ssize_t n, i, *open_at;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "UO!O!S:cut_subtrees", &text, &PyList_Type, &opens, &PyList_Type, &closes, &shape))
+        return NULL;
+    n = PyList_GET_SIZE(opens);
+    if (PyList_GET_SIZE(closes) != n || PyBytes_GET_SIZE(shape) != n || n == 0) Py_RETURN_NONE;
+    open_at = PyMem_Malloc((size_t)n * 2 * sizeof(Py_ssize_t));
+    if (!open_at) return PyErr_NoMemory();
+    for (i = 0; i < n; i++) {
+        open_at[i] = PyLong_AsSsize_t(PyList_GET_ITEM(opens, i));
+        if (open_at[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(open_at);
+            return NULL;
+        }
+    }
+    found = cut_core(text, open_at, n, closes, close_from_list, PyBytes_AS_STRING(shape));
+    PyMem_Free(open_at);
+    return found;
+}
+
+/* cut_rendering(text, shape): cut_subtrees(text, opens, closes, shape) for a rendering with no
+ * leaf to mask, the parenthesis positions found here (those syntax._masked_parentheses gives
+ * such a text: every "(" and ")"); None for anything else (non-ASCII text, a "(MISSING " or
+ * "(UNEXPECTED " leaf, counts that do not agree, or what cut_subtrees refuses), which the caller
+ * then treats as before. */
+static PyObject *
+cut_rendering(PyObject *module, PyObject *args)
+{
+    PyObject *text, *shape, *found;
+    Py_ssize_t n, length, i, n_open = 0, n_close = 0, *open_at, *close_at;
+    const char *data;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "US:cut_rendering", &text, &shape)) return NULL;
+    n = PyBytes_GET_SIZE(shape);
+    length = PyUnicode_GET_LENGTH(text);
+    if (!PyUnicode_IS_ASCII(text) || n == 0) Py_RETURN_NONE;
+    data = (const char *)PyUnicode_1BYTE_DATA(text);
+    open_at = PyMem_Malloc((size_t)n * 3 * sizeof(Py_ssize_t)); /* opens, their stack, closes */
+    if (!open_at) return PyErr_NoMemory();
+    close_at = open_at + 2 * n;
+    for (i = 0; i < length; i++) {
+        char c = data[i];
+        if (c == '(') {
+            if (n_open == n) goto unsupported; /* more than the shape's count */
+            if ((length - i >= 9 && memcmp(data + i, "(MISSING ", 9) == 0)
+                || (length - i >= 12 && memcmp(data + i, "(UNEXPECTED ", 12) == 0))
+                goto unsupported; /* a leaf to mask: left to syntax._masked_parentheses */
+            open_at[n_open++] = i;
+        } else if (c == ')') {
+            if (n_close == n) goto unsupported;
+            close_at[n_close++] = i;
+        }
+    }
+    if (n_open != n || n_close != n) goto unsupported;
+    found = cut_core(text, open_at, n, close_at, close_from_array, PyBytes_AS_STRING(shape));
     PyMem_Free(open_at);
     return found;
 unsupported:
     PyMem_Free(open_at);
-    Py_DECREF(found);
     Py_RETURN_NONE;
-error:
-    PyMem_Free(open_at);
-    Py_XDECREF(found);
-    return NULL;
 }
 
 static PyMethodDef methods[] = {
     {"cut_subtrees", cut_subtrees, METH_VARARGS,
      "cut_subtrees(text, opens, closes, shape)\n--\n\n"
      "The S-expressions cut from a rendering by the shape of structure() (post-order), or None."},
+    {"cut_rendering", cut_rendering, METH_VARARGS,
+     "cut_rendering(text, shape)\n--\n\n"
+     "cut_subtrees(text, opens, closes, shape) with the parentheses found in C, for a rendering\n"
+     "with no MISSING/UNEXPECTED leaf; None for anything else."},
     {"data_flow", (PyCFunction)(void (*)(void))data_flow, METH_VARARGS | METH_KEYWORDS,
      "data_flow(root, source, parents='official')\n--\n\n"
      "dataflow.data_flow(source, root, parents=parents), computed in C; None where the tree is\n"
      "not supported (too deep, or a field child not among the children): use the Python walk."},
     {"structure", (PyCFunction)(void (*)(void))structure, METH_VARARGS | METH_KEYWORDS,
-     "structure(root, source, parents='official')\n--\n\n"
+     "structure(root, source, parents='official', normalized=False)\n--\n\n"
      "(data_flow(root, source, parents), shape) from one read of the tree, shape being for each\n"
      "named node in pre-order whether it has children (bytes of 0/1; None where the syntax pass\n"
-     "cannot use it); None where data_flow returns None."},
+     "cannot use it); None where data_flow returns None.  With normalized, the graph is\n"
+     "structure.freeze_flow(dataflow.normalize_data_flow(graph))."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -14,7 +14,14 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["PURE_PYTHON_ENV", "compiled_path", "cut_accelerator", "flow_accelerator", "structure_accelerator"]
+__all__ = [
+    "PURE_PYTHON_ENV",
+    "compiled_path",
+    "cut_accelerator",
+    "flow_accelerator",
+    "rendering_cut_accelerator",
+    "structure_accelerator",
+]
 
 #: Set to ``1`` to use the pure-Python code even where the accelerators were built.
 PURE_PYTHON_ENV = "FUSIONBENCH_PURE_PYTHON"
@@ -22,11 +29,12 @@ PURE_PYTHON_ENV = "FUSIONBENCH_PURE_PYTHON"
 try:
     from fusionbench.metrics.codebleu import _flowaccel
     from fusionbench.metrics.codebleu._flowaccel import data_flow as _c_data_flow
+    from fusionbench.metrics.codebleu._flowaccel import cut_rendering as _c_cut_rendering
     from fusionbench.metrics.codebleu._flowaccel import cut_subtrees as _c_cut_subtrees
     from fusionbench.metrics.codebleu._flowaccel import structure as _c_structure
 except ImportError:  # not built (no compiler at install time): the Python walk is used
     _flowaccel = None  # type: ignore[assignment]
-    _c_data_flow = _c_structure = _c_cut_subtrees = None
+    _c_data_flow = _c_structure = _c_cut_subtrees = _c_cut_rendering = None
 
 
 def compiled_path() -> str | None:
@@ -46,11 +54,12 @@ def flow_accelerator() -> Callable[[Any, str, str], list | None] | None:
     return _c_data_flow
 
 
-def structure_accelerator() -> Callable[[Any, str, str], tuple[list, bytes | None] | None] | None:
-    """``_flowaccel.structure(root, source, parents)`` if usable now, else ``None``.
+def structure_accelerator() -> Callable[..., tuple[list, bytes | None] | None] | None:
+    """``_flowaccel.structure(root, source, parents, normalized=False)`` if usable now, else ``None``.
 
     The function returns ``(data_flow graph, shape)`` from one read of the tree, the shape being
-    what :func:`.syntax.subtree_sexps_shaped` needs, or ``None`` where ``data_flow`` would.
+    what :func:`.syntax.subtree_sexps_shaped` needs, or ``None`` where ``data_flow`` would.  With
+    ``normalized`` true the graph is already ``freeze_flow(normalize_data_flow(graph))``.
     """
     if _c_structure is None or os.environ.get(PURE_PYTHON_ENV) == "1":
         return None
@@ -62,3 +71,10 @@ def cut_accelerator() -> Callable[[str, list[int], list[int], bytes], list[str] 
     if _c_cut_subtrees is None or os.environ.get(PURE_PYTHON_ENV) == "1":
         return None
     return _c_cut_subtrees
+
+
+def rendering_cut_accelerator() -> Callable[[str, bytes], list[str] | None] | None:
+    """``_flowaccel.cut_rendering`` (the ``cut_whole`` of :func:`.syntax.subtree_sexps_shaped`), or ``None``."""
+    if _c_cut_rendering is None or os.environ.get(PURE_PYTHON_ENV) == "1":
+        return None
+    return _c_cut_rendering

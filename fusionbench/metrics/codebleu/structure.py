@@ -16,7 +16,7 @@ from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
 try:  # normal package import
-    from fusionbench.metrics.codebleu.accel import cut_accelerator, structure_accelerator
+    from fusionbench.metrics.codebleu.accel import cut_accelerator, rendering_cut_accelerator, structure_accelerator
     from fusionbench.metrics.codebleu.dataflow import data_flow, normalize_data_flow, normalized_counts
     from fusionbench.metrics.codebleu.depth import tree_depth
     from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast, subtree_sexps_shaped
@@ -82,11 +82,11 @@ def analyse(
     _check_depth(source, root, max_depth)
     if sexp is str:  # modern runtime
         fast = structure_accelerator()  # C where built: one read of the tree for both passes
-        found = fast(root, source, parents) if fast is not None else None  # None: left to Python
+        # normalized (4th argument): the graph comes back as freeze_flow(normalize_data_flow(...))
+        found = fast(root, source, parents, True) if fast is not None else None  # None: to Python
         if found is not None:
             flow, shape = found
-            subtrees = subtree_sexps_shaped(root, shape, cut_accelerator())
-            return subtrees, freeze_flow(normalize_data_flow(flow))
+            return subtree_sexps_shaped(root, shape, cut_accelerator(), rendering_cut_accelerator()), flow
         # S-expressions cut from one str(root) (the same multiset as str(node) for each node)
         subtrees = subtree_sexps_fast(root)
         return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))

@@ -169,6 +169,7 @@ def subtree_sexps_shaped(
     root: Any,
     shape: bytes | None,
     cut: Callable[[str, list[int], list[int], bytes], list[str] | None] | None = None,
+    cut_whole: Callable[[str, bytes], list[str] | None] | None = None,
 ) -> list[str]:
     """:func:`subtree_sexps_fast` (the same list) from the tree's shape read by the accelerator.
 
@@ -179,7 +180,10 @@ def subtree_sexps_shaped(
     :func:`_cut_named` is not needed.  The texts come in the order of their ``)`` (post-order), as
     :func:`_cut_named` gives them.  Anything else (a count that does not agree) goes to
     :func:`subtree_sexps_fast`.  ``cut`` (``_flowaccel.cut_subtrees``) does the matching and the
-    cutting in C, with the same result; without it they run here.
+    cutting in C, with the same result; without it they run here.  ``cut_whole``
+    (``_flowaccel.cut_rendering``) also finds the parentheses in C where the rendering has no leaf
+    to mask (no ``(MISSING ``/``(UNEXPECTED ``, ASCII): the result of ``cut`` on the positions
+    :func:`_masked_parentheses` gives, or ``None`` for anything else, which then goes the way above.
     """
     if shape is None:
         return subtree_sexps_fast(root)
@@ -187,6 +191,10 @@ def subtree_sexps_shaped(
     if leaves is None:
         return subtree_sexps(root)
     text = str(root)
+    if cut_whole is not None:
+        found = cut_whole(text, shape)
+        if found is not None:
+            return found
     masked = _masked_parentheses(text, *leaves)
     if masked is None:
         return subtree_sexps(root)

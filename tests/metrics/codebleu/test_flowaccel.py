@@ -3,7 +3,9 @@
 The C walk must return exactly the Python graph (same edges, same order, same element types,
 parent names in the same set order) on every tree it accepts, and ``None`` exactly where it leaves
 a tree to Python.  ``_flowaccel.structure`` gives the same graph and the tree's shape, from which
-``syntax.subtree_sexps_shaped`` must give exactly ``syntax.subtree_sexps_fast``'s list.  Without the built module these tests skip, unless
+``syntax.subtree_sexps_shaped`` must give exactly ``syntax.subtree_sexps_fast``'s list (with
+``cut_subtrees`` and ``cut_rendering`` too), and ``structure(..., normalized=True)`` exactly
+``freeze_flow(normalize_data_flow(graph))``.  Without the built module these tests skip, unless
 ``FUSIONBENCH_REQUIRE_SPEEDUPS=1`` (CI), where a missing module fails.
 """
 
@@ -26,8 +28,14 @@ from fusionbench.metrics.codebleu import accel, dataflow
 from fusionbench.metrics.codebleu.dataflow import data_flow
 from fusionbench.metrics.codebleu.detok import detokenize
 from fusionbench.metrics.codebleu.parse import parse
-from fusionbench.metrics.codebleu.structure import analyse
-from fusionbench.metrics.codebleu.syntax import subtree_sexps_fast, subtree_sexps_shaped
+from fusionbench.metrics.codebleu.dataflow import normalize_data_flow
+from fusionbench.metrics.codebleu.structure import analyse, freeze_flow
+from fusionbench.metrics.codebleu.syntax import (
+    _masked_parentheses,
+    _missing_leaves,
+    subtree_sexps_fast,
+    subtree_sexps_shaped,
+)
 from fusionbench.synthetic import write_set
 
 REPO = Path(__file__).resolve().parents[3]
@@ -56,6 +64,11 @@ def _shape(graph: list) -> list:
             for e in graph]
 
 
+def _frozen_shape(edges: list) -> list:
+    """The element types of frozen edges (tuple of str, str, tuple of str), item by item."""
+    return [(type(e), type(e[0]), type(e[1]), type(e[2]), [type(p) for p in e[2]]) for e in edges]
+
+
 def _mismatch(source: str, parents: str) -> str | None:
     """Why the C graph of ``source`` differs from the Python one (``None`` if it does not)."""
     root = parse(source).root_node
@@ -70,16 +83,27 @@ def _mismatch(source: str, parents: str) -> str | None:
     both = _flowaccel.structure(root, source, parents)
     if both is None or both[0] != got or _shape(both[0]) != _shape(got):
         return "structure() gives another graph than data_flow()"
+    normalized = _flowaccel.structure(root, source, parents, True)
+    frozen = freeze_flow(normalize_data_flow(expected))
+    if normalized is None or normalized[0] != frozen or _frozen_shape(normalized[0]) != _frozen_shape(frozen):
+        return "structure(normalized=True) differs from freeze_flow(normalize_data_flow(graph))"
+    if normalized[1] != both[1]:
+        return "structure(normalized=True) gives another shape"
     SHAPES.append(both[1] is not None)
     syntax = subtree_sexps_fast(root)
     if subtree_sexps_shaped(root, both[1]) != syntax:
         return "S-expressions from the shape differ from subtree_sexps_fast"
     if subtree_sexps_shaped(root, both[1], _flowaccel.cut_subtrees) != syntax:
         return "S-expressions cut in C differ from subtree_sexps_fast"
+    if subtree_sexps_shaped(root, both[1], _flowaccel.cut_subtrees, _flowaccel.cut_rendering) != syntax:
+        return "S-expressions cut from the whole rendering in C differ from subtree_sexps_fast"
+    if both[1] is not None:
+        WHOLE.append(_flowaccel.cut_rendering(str(root), both[1]) is not None)
     return None
 
 
 SHAPES: list[bool] = []  # whether each checked tree had a shape (the syntax fast path was taken)
+WHOLE: list[bool] = []  # whether cut_rendering took each shaped tree (no leaf to mask)
 
 
 def _assert_same(sources, parents_options=OPTIONS) -> int:
@@ -112,8 +136,10 @@ def synthetic(tmp_path_factory) -> list[str]:
 @needs_c
 def test_synthetic_public_size_set(synthetic):
     SHAPES.clear()
+    WHOLE.clear()
     assert _assert_same(synthetic) == 2 * len(synthetic)
     assert SHAPES.count(False) < len(SHAPES) // 100  # the shape path is the rule, not the exception
+    assert WHOLE.count(True) > len(WHOLE) // 2  # and cut_rendering takes most trees
 
 
 @needs_c
@@ -158,6 +184,40 @@ def test_real_multiline_python_with_comments_and_non_ascii():
     _assert_same(sources)
 
 
+#: one-line non-ASCII code: the official token text is the str sliced at BYTE offsets (shifted)
+ONE_LINE_NON_ASCII = [
+    "x = 'é' ; y = x ; z = y + x",
+    "итог = 1 ; for ч in итог : итог = итог + ч",
+    "def f ( a = 'ñ' , * b , c = 1 ) : return a if b else c",
+    "s = '日本' ; t , u = s , s ; v = t + u",
+    "a = b = '€' ; c = a",
+]
+
+
+@needs_c
+def test_one_line_non_ascii_keeps_the_byte_offset_slices():
+    checked = 0
+    for source in ONE_LINE_NON_ASCII:
+        root = parse(source).root_node
+        spans = dataflow._token_spans(root)
+        texts = [text for _, text in dataflow.index_tokens(source, spans).values()]
+        encoded = source.encode("utf-8")
+        decoded = [encoded[a:b].decode("utf-8", "replace") for a, b in spans]
+        assert texts != decoded  # the control: these inputs do exercise the shifted slices
+        assert data_flow(source, root)  # and they have edges to compare
+        checked += _assert_same([source])
+    assert checked == 2 * len(ONE_LINE_NON_ASCII)
+
+
+@needs_c
+def test_ascii_tokens_across_lines_lose_their_line_breaks():
+    source = 'x = """a\nb\n"""\ny = x\nz = (x,\n     y)\nw = z\n'
+    root = parse(source).root_node
+    texts = [text for _, text in dataflow.index_tokens(source, dataflow._token_spans(root)).values()]
+    assert '"""ab"""' in texts  # the control: a token text did lose its line breaks
+    _assert_same([source, source.replace("\n", "\r\n")])
+
+
 ERROR_TREES = [
     "x = (1,", "def f(:", "for x in : pass", "a = = b", "if x: y = 1\nelif: z\nelse", "while : x = 1",
     "def f(a=, b): return a", "x, y = 1", "x, = y, z, w", "for a, b in : c = a", "[x for in y]",
@@ -185,7 +245,9 @@ def test_error_trees():
     flags = set().union(*(_flags(parse(s).root_node) for s in ERROR_TREES))
     assert flags == {"missing", "error"}  # both kinds of error recovery are exercised
     assert any("UNEXPECTED" in str(parse(s).root_node) for s in ERROR_TREES)
+    WHOLE.clear()
     _assert_same(ERROR_TREES)
+    assert False in WHOLE  # some error trees have leaves to mask: cut_rendering leaves them to Python
 
 
 TOKENS = (
@@ -370,14 +432,44 @@ def test_cut_subtrees_refuses_what_the_python_cut_refuses():
 
 
 @needs_c
+def test_cut_rendering_is_cut_subtrees_on_the_masked_positions_or_none():
+    leaves = _missing_leaves()
+    text = "(a (b) (c (d)))"
+    shape = b"\x01\x00\x01\x00"
+    assert _masked_parentheses(text, *leaves) == ([0, 3, 7, 10], [5, 12, 13, 14])
+    assert _flowaccel.cut_rendering(text, shape) == _flowaccel.cut_subtrees(text, [0, 3, 7, 10], [5, 12, 13, 14], shape)
+    assert _flowaccel.cut_rendering(text, shape) == ["(c (d))", text]
+    assert _flowaccel.cut_rendering(text, b"\x01" * 4) == ["(b)", "(d)", "(c (d))", text]
+    assert _flowaccel.cut_rendering(text, b"\x01" * 3) is None  # count differs
+    assert _flowaccel.cut_rendering(text, b"\x01" * 5) is None
+    assert _flowaccel.cut_rendering(text, b"") is None
+    assert _flowaccel.cut_rendering(text + " ", shape) is None  # root not last
+    assert _flowaccel.cut_rendering("(a (b)) (c (d))", shape) is None  # two roots
+    assert _flowaccel.cut_rendering("(a (b) (c (d))", b"\x01" * 4) is None  # unbalanced
+    assert _flowaccel.cut_rendering("(a (b) (c (é)))", b"\x01" * 4) is None  # non-ASCII
+    # leaves to mask (whose masking the Python cut does) are left to it
+    for leaf in ('(MISSING ")")', "(MISSING identifier)", "(UNEXPECTED '(')", "(UNEXPECTED 7)"):
+        rendering = f"(a (b) (c {leaf}))"
+        assert _flowaccel.cut_rendering(rendering, b"\x01" * rendering.count("(")) is None
+    # the control: the same count of parentheses without a leaf is cut
+    assert _flowaccel.cut_rendering("(a (b) (c (MISSINGx)))", b"\x01" * 4) is not None
+
+
+@needs_c
 def test_no_memory_is_kept_between_calls(synthetic):
-    trees = [(s, parse(s).root_node) for s in synthetic[:400] + ERROR_TREES + [_nested(200)]]
+    trees = [(s, parse(s).root_node) for s in synthetic[:400] + ERROR_TREES + ONE_LINE_NON_ASCII + NON_ASCII
+             + [_nested(200)]]
     calls = [lambda s=s, r=r, p=p, f=f: f(r, s, p)
              for s, r in trees for p in OPTIONS for f in (_flowaccel.data_flow, _flowaccel.structure)] * 2
+    calls += [lambda s=s, r=r, p=p: _flowaccel.structure(r, s, p, True) for s, r in trees for p in OPTIONS]
     text, opens, closes = "(a (b) (c (d)))", [0, 3, 7, 10], [5, 12, 13, 14]
     calls += [lambda shape=shape: _flowaccel.cut_subtrees(text, opens, closes, shape)
               for shape in (b"\x01\x00\x01\x00", b"\x01" * 3, b"\x01" * 4)] * 200
-    assert len(calls) > 2400
+    calls += [lambda t=t, shape=shape: _flowaccel.cut_rendering(t, shape)
+              for t in (text, text + " ", "(a (b) (c (MISSING x)))") for shape in (b"\x01" * 3, b"\x01" * 4)] * 100
+    renderings = [(str(r), _flowaccel.structure(r, s)[1]) for s, r in trees[:200]]
+    calls += [lambda t=t, shape=shape: _flowaccel.cut_rendering(t, shape) for t, shape in renderings if shape]
+    assert len(calls) > 3600
     assert _traced_growth(calls) < 16_384
     kept: list = []  # the control: keeping one graph per call is seen
     assert _traced_growth([lambda c=c: kept.append(c()) for c in calls]) > 100_000
@@ -408,8 +500,9 @@ def test_pure_python_analysis_without_the_module(monkeypatch, synthetic):
     monkeypatch.setattr(accel, "_c_data_flow", None)
     monkeypatch.setattr(accel, "_c_structure", None)
     monkeypatch.setattr(accel, "_c_cut_subtrees", None)
+    monkeypatch.setattr(accel, "_c_cut_rendering", None)
     assert accel.flow_accelerator() is None and accel.structure_accelerator() is None
-    assert accel.cut_accelerator() is None
+    assert accel.cut_accelerator() is None and accel.rendering_cut_accelerator() is None
     for source in synthetic[:30]:
         root = parse(source).root_node
         flow = dataflow.normalize_data_flow(data_flow(source, root))
