@@ -159,10 +159,15 @@ def median_run(repeat: int, once) -> dict:
     return {**best, "s_all": [round(r["s"], 3) for r in runs], "s": statistics.median(r["s"] for r in runs)}
 
 
-def ours(directory: Path, tasks: list[str], cache: Path | None = None) -> dict:
-    """fusionbench in a fresh interpreter; a fresh empty cache unless ``cache`` is given."""
+def ours(directory: Path, tasks: list[str], cache: Path | None = None, *, pure: bool = False) -> dict:
+    """fusionbench in a fresh interpreter; a fresh empty cache unless ``cache`` is given.
+
+    ``pure``: with ``FUSIONBENCH_PURE_PYTHON=1`` (the compiled accelerators switched off).
+    """
     with tempfile.TemporaryDirectory() as empty:
         env = dict(os.environ, FUSIONBENCH_CACHE=str(cache or empty))
+        if pure:
+            env["FUSIONBENCH_PURE_PYTHON"] = "1"
         seconds, _, out = run_timed([sys.executable, "-c", CHILD, str(directory), ",".join(tasks)], env=env)
     result = json.loads(out)
     return {"s": seconds, "peak_mib": result["peak_mib"], "score_s": result["score_s"],
@@ -302,6 +307,7 @@ def main() -> None:
               "excluded)")
         cold = median_run(args.repeat, lambda: ours(directory, list(MAKERS)))
         c2c = median_run(args.repeat, lambda: ours(directory, ["C2C"]))
+        c2c_pure = median_run(args.repeat, lambda: ours(directory, ["C2C"], pure=True))
         off = None
         if args.official:
             folder = prepare_official(Path(args.official), work)
@@ -323,7 +329,8 @@ def main() -> None:
         new_predictions(directory, fresh)
         warm = median_run(args.repeat, lambda: ours(fresh, list(MAKERS), cache=cache))
 
-        goals = {"cold_all": {"ours": cold, "official": off}, "c2c": {"ours": c2c, "peer": peer_r},
+        goals = {"cold_all": {"ours": cold, "official": off}, "c2c": {"ours": c2c, "peer": peer_r,
+                                                                     "pure_python": c2c_pure},
                  "streaming": {"one_call": one, "batches": batches, "same_result": same},
                  "warm_all": {"ours": warm, "official": off}}
         results["goals"] = goals
@@ -332,6 +339,8 @@ def main() -> None:
                         if off else "pass --official DIR"))
         print(goal_line("2 C2C alone vs codebleu 0.7.0", c2c, peer_r, "codebleu", "target >= 8x; peer timed "
                         "in-process" if peer_r else "pass --peer-python or --setup-peer"))
+        print(goal_line("  the same, pure Python", c2c_pure, peer_r, "codebleu", "FUSIONBENCH_PURE_PYTHON=1: "
+                        "no compiled accelerator" if peer_r else "pass --peer-python or --setup-peer"))
         ratio = batches["s"] / one["s"]
         print(f"{'3 streaming ' + str(args.batch) + '-batches vs one call':34} {batches['s']:8.3f} s "
               f"{batches['peak_mib']:7.1f} MiB   one call {one['s']:8.3f} s {one['peak_mib']:7.1f} MiB   "
