@@ -59,8 +59,6 @@ def load_dataset(
         FusionBenchError: invalid source or data (naming the file and the item), a split the data
             does not have, or a public source without the ``sources`` extra.
     """
-    from fusionbench.data.builders.base import directory_fingerprint
-
     if data_dir is not None:
         if source == "sample":
             source = "data_dir"  # a challenge-layout folder; other sources read it as a local mirror
@@ -74,7 +72,7 @@ def load_dataset(
         config_name=f"{get_task(config).config}-{source}",
         source=source,
         data_dir=data_dir,
-        fingerprint=directory_fingerprint(data_dir) if data_dir else None,
+        fingerprint=_fingerprint(source, data_dir),
     )
     if streaming:
         return builder.as_streaming_dataset(split=split)
@@ -89,6 +87,19 @@ def load_dataset(
         raise
     _check_split(builder, split, config, source)
     return builder.as_dataset(split=split)
+
+
+def _fingerprint(source: str, data_dir: str | None) -> str | None:
+    """The part of the ``datasets`` cache key that says which files the prepared data points at."""
+    from fusionbench.data.builders.base import directory_fingerprint
+
+    if data_dir:
+        return directory_fingerprint(data_dir)
+    if source == "sample":
+        from fusionbench.data.sample_source import location_fingerprint
+
+        return location_fingerprint()
+    return None
 
 
 def _check_split(builder: Any, split: str | None, config: str, source: str) -> None:

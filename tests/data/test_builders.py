@@ -120,3 +120,36 @@ def test_the_sample_has_train_validation_and_test(tmp_path, monkeypatch):
     ds = fusionbench.load_dataset("c2c", cache_dir=tmp_path / "hf")
     assert {k: len(v) for k, v in ds.items()} == {"train": 2000, "validation": 60, "test": 120}
     assert (tmp_path / "fb" / "sample-v1-seed2021" / "train" / "meta.json").is_file()
+
+
+def _htr_validation_paths(monkeypatch, frozen: Path, cache: Path) -> list[str]:
+    from fusionbench.data import sample_source
+
+    monkeypatch.setattr(sample_source, "FROZEN", frozen)
+    dataset = fusionbench.load_dataset("htr", split="validation", cache_dir=cache)
+    return [row["path"] for row in dataset.cast_column("image", __import__("datasets").Image(decode=False))["image"]]
+
+
+@pytest.mark.parametrize("control", [False, True])
+def test_sample_cache_from_a_moved_installation_is_not_reused(tmp_path, monkeypatch, control):
+    """The prepared sample refers to its images by path: an installation that moved (a deleted
+    clone, another venv) must prepare it again, not hand out paths that no longer exist."""
+    import shutil
+
+    from fusionbench.data import sample_source
+
+    monkeypatch.setenv("FUSIONBENCH_CACHE", str(tmp_path / "fb-cache"))
+    if control:  # the key without the location: the stale paths come back
+        monkeypatch.setattr(sample_source, "location_fingerprint", lambda seed=2021: "same")
+    real = sample_source.FROZEN
+    first, second = tmp_path / "one" / "sample_data", tmp_path / "two" / "sample_data"
+    shutil.copytree(real, first)
+    paths = _htr_validation_paths(monkeypatch, first, tmp_path / "hf")
+    assert paths and all(p.startswith(str(first)) and Path(p).is_file() for p in paths)
+    shutil.copytree(first, second)
+    shutil.rmtree(first)  # the first installation is gone
+    paths = _htr_validation_paths(monkeypatch, second, tmp_path / "hf")
+    if control:
+        assert not any(Path(p).is_file() for p in paths)
+    else:
+        assert paths and all(p.startswith(str(second)) and Path(p).is_file() for p in paths)
