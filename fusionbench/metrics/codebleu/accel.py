@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "PURE_PYTHON_ENV",
     "compiled_path",
+    "compiled_structure",
     "cut_accelerator",
     "flow_accelerator",
     "rendering_cut_accelerator",
@@ -42,6 +43,13 @@ def compiled_path() -> str | None:
     return getattr(_flowaccel, "__file__", None)
 
 
+def _usable(function: Callable[..., Any] | None) -> Callable[..., Any] | None:
+    """``function`` unless it was not built or ``FUSIONBENCH_PURE_PYTHON=1`` (read now)."""
+    if function is None or os.environ.get(PURE_PYTHON_ENV) == "1":
+        return None
+    return function
+
+
 def flow_accelerator() -> Callable[[Any, str, str], list | None] | None:
     """``_flowaccel.data_flow(root, source, parents)`` if usable now, else ``None``.
 
@@ -49,9 +57,7 @@ def flow_accelerator() -> Callable[[Any, str, str], list | None] | None:
     ``_flowaccel.MAX_FLAT_DEPTH``, or with a field child outside its node's children); the caller
     then runs :func:`.dataflow.data_flow`.
     """
-    if _c_data_flow is None or os.environ.get(PURE_PYTHON_ENV) == "1":
-        return None
-    return _c_data_flow
+    return _usable(_c_data_flow)
 
 
 def structure_accelerator() -> Callable[..., tuple[list, bytes | None] | None] | None:
@@ -61,20 +67,23 @@ def structure_accelerator() -> Callable[..., tuple[list, bytes | None] | None] |
     what :func:`.syntax.subtree_sexps_shaped` needs, or ``None`` where ``data_flow`` would.  With
     ``normalized`` true the graph is already ``freeze_flow(normalize_data_flow(graph))``.
     """
-    if _c_structure is None or os.environ.get(PURE_PYTHON_ENV) == "1":
-        return None
-    return _c_structure
+    return _usable(_c_structure)
 
 
 def cut_accelerator() -> Callable[[str, list[int], list[int], bytes], list[str] | None] | None:
     """``_flowaccel.cut_subtrees`` (the ``cut`` of :func:`.syntax.subtree_sexps_shaped`), or ``None``."""
-    if _c_cut_subtrees is None or os.environ.get(PURE_PYTHON_ENV) == "1":
-        return None
-    return _c_cut_subtrees
+    return _usable(_c_cut_subtrees)
 
 
 def rendering_cut_accelerator() -> Callable[[str, bytes], list[str] | None] | None:
     """``_flowaccel.cut_rendering`` (the ``cut_whole`` of :func:`.syntax.subtree_sexps_shaped`), or ``None``."""
-    if _c_cut_rendering is None or os.environ.get(PURE_PYTHON_ENV) == "1":
-        return None
-    return _c_cut_rendering
+    return _usable(_c_cut_rendering)
+
+
+def compiled_structure() -> tuple[Callable[..., Any], Callable[..., Any] | None, Callable[..., Any] | None] | None:
+    """``(structure, cut_subtrees, cut_rendering)`` for :func:`.structure.analyse`, or ``None``.
+
+    One look at the environment per analysed string instead of one per function.
+    """
+    structure = _usable(_c_structure)
+    return None if structure is None else (structure, _c_cut_subtrees, _c_cut_rendering)

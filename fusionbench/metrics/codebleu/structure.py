@@ -16,7 +16,7 @@ from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
 try:  # normal package import
-    from fusionbench.metrics.codebleu.accel import cut_accelerator, rendering_cut_accelerator, structure_accelerator
+    from fusionbench.metrics.codebleu.accel import compiled_structure
     from fusionbench.metrics.codebleu.dataflow import data_flow, normalize_data_flow, normalized_counts
     from fusionbench.metrics.codebleu.depth import tree_depth
     from fusionbench.metrics.codebleu.syntax import subtree_sexps, subtree_sexps_fast, subtree_sexps_shaped
@@ -25,7 +25,7 @@ except ImportError:  # loaded by file path inside the legacy helper environment
     from syntax import subtree_sexps, subtree_sexps_fast  # type: ignore[no-redef]
     tree_depth = None  # type: ignore[assignment]  # the legacy route is checked by its caller
 
-    def structure_accelerator() -> None:  # type: ignore[misc]
+    def compiled_structure() -> None:  # type: ignore[misc]
         return None  # the legacy route runs the Python walk under the old runtime
 
 __all__ = ["Analysis", "StructuralCounts", "TreeTooDeep", "analyse", "freeze_flow", "structural_counts"]
@@ -81,12 +81,12 @@ def analyse(
     root = parse(source).root_node
     _check_depth(source, root, max_depth)
     if sexp is str:  # modern runtime
-        fast = structure_accelerator()  # C where built: one read of the tree for both passes
+        compiled = compiled_structure()  # C where built: one read of the tree for both passes
         # normalized (4th argument): the graph comes back as freeze_flow(normalize_data_flow(...))
-        found = fast(root, source, parents, True) if fast is not None else None  # None: to Python
+        found = compiled[0](root, source, parents, True) if compiled is not None else None  # None: to Python
         if found is not None:
             flow, shape = found
-            return subtree_sexps_shaped(root, shape, cut_accelerator(), rendering_cut_accelerator()), flow
+            return subtree_sexps_shaped(root, shape, compiled[1], compiled[2]), flow
         # S-expressions cut from one str(root) (the same multiset as str(node) for each node)
         subtrees = subtree_sexps_fast(root)
         return subtrees, freeze_flow(normalize_data_flow(data_flow(source, root, parents=parents)))

@@ -142,26 +142,7 @@ class _Pool:
                 worker.close()
             self.grow(len(chunks))
             try:
-                if len(chunks) == 1:
-                    try:
-                        return [self.workers[0].ask({"pairs": chunks[0], **options})]
-                    except TreeTooDeep as exc:
-                        exc.chunk = 0
-                        raise
-                # Each request is sent from its own thread: a worker reads its request only once
-                # it has started, and a request larger than the pipe's buffer would otherwise
-                # hold back the next worker's until then.
-                with ThreadPoolExecutor(len(chunks)) as senders:
-                    asked = [senders.submit(worker.ask, {"pairs": chunk, **options})
-                             for worker, chunk in zip(self.workers, chunks)]
-                    answers = []
-                    for position, future in enumerate(asked):
-                        try:
-                            answers.append(future.result())
-                        except TreeTooDeep as exc:
-                            exc.chunk = position
-                            raise
-                    return answers
+                return self._ask_all(chunks, options)
             except _WorkerGone:
                 self.close()  # a worker in an unknown state is never reused
                 if attempt:
@@ -172,6 +153,25 @@ class _Pool:
                 self.close()
                 raise
         raise AssertionError("unreachable")
+
+    def _ask_all(self, chunks: list[list[tuple[str, str]]], options: dict[str, Any]) -> list[list[Counts]]:
+        """Each chunk to its worker, answers in chunk order; a :class:`TreeTooDeep` names its chunk.
+
+        Each request is sent from its own thread: a worker reads its request only once it has
+        started, and a request larger than the pipe's buffer would otherwise hold back the next
+        worker's until then.
+        """
+        with ThreadPoolExecutor(len(chunks)) as senders:
+            asked = [senders.submit(worker.ask, {"pairs": chunk, **options})
+                     for worker, chunk in zip(self.workers, chunks)]
+            answers = []
+            for position, future in enumerate(asked):
+                try:
+                    answers.append(future.result())
+                except TreeTooDeep as exc:
+                    exc.chunk = position
+                    raise
+            return answers
 
     def grow(self, count: int) -> None:
         """Start workers until there are ``count`` (they start in the background)."""
